@@ -1,0 +1,37 @@
+import { CacheModule } from '@nestjs/cache-manager';
+import { Module } from '@nestjs/common';
+import KeyvRedis from '@keyv/redis';
+import { Keyv } from 'keyv';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RedisConnection } from '../redis/redis.connection.js';
+
+/** The Redis connection belongs to `RedisConnection`; the cache store must not close it. */
+class SharedConnectionKeyvRedis extends KeyvRedis<unknown> {
+  override async disconnect(): Promise<void> {}
+}
+
+/**
+ * The cache store behind `CACHE_MANAGER`: Keyv on the shared Redis connection when `REDIS_URL` is
+ * set, an in-process Keyv map otherwise. Keys carry the full prefix themselves.
+ */
+export function createCacheStore(redis: RedisConnection): Keyv {
+  if (!redis.client) return new Keyv();
+  const store = new SharedConnectionKeyvRedis(redis.client, { throwOnConnectError: false });
+  const keyv = new Keyv({ store, useKeyPrefix: false, throwOnErrors: true });
+  keyv.on('error', (error: unknown) => redis.logError(error));
+  return keyv;
+}
+
+@Module({
+  imports: [
+    CacheModule.registerAsync({
+      isGlobal: true,
+      inject: [APP_CONFIG, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection) => ({
+        stores: [createCacheStore(redis)],
+        ttl: config.cache.ttlS * 1000,
+      }),
+    }),
+  ],
+})
+export class CacheStoreModule {}

@@ -1,0 +1,35 @@
+export type DomainErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * What services throw. It names what went wrong in the domain's words (a stable `code` and a
+ * `kind`); the problem+json filter alone decides the HTTP status.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    readonly kind: DomainErrorKind,
+    message: string,
+    readonly fieldErrors?: FieldError[],
+    /** Seconds a client should wait before retrying (rate limits, unavailable dependencies). */
+    readonly retryAfterS?: number,
+    /** Extra RFC 9457 members for the client (e.g. which health checks failed). */
+    readonly extensions?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

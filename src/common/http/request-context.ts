@@ -1,0 +1,28 @@
+import type { Request } from 'express';
+
+/** What the service attaches to every request before anything else runs. */
+export interface RequestContext {
+  requestId: string;
+  startedAt: bigint;
+}
+
+export type ContextualRequest = Request & { context?: RequestContext };
+
+export function requestIdOf(request: Request): string {
+  return (request as ContextualRequest).context?.requestId ?? 'unknown';
+}
+
+/** The matched route pattern (e.g. `/api/v1/users/:id`), or undefined when no route matched. */
+export function routePatternOf(request: Request): string | undefined {
+  const routePath = (request.route as { path?: unknown } | undefined)?.path;
+  // A wildcard is a catch-all middleware mount (the request logger), not a matched API route.
+  if (typeof routePath !== 'string' || routePath.includes('*')) return undefined;
+  return `${request.baseUrl}${routePath}`;
+}
+
+/** The request path without its query string (which may carry personal data). */
+export function pathOf(request: Request): string {
+  const url = request.originalUrl || request.url;
+  const queryStart = url.indexOf('?');
+  return queryStart === -1 ? url : url.slice(0, queryStart);
+}

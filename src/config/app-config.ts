@@ -1,0 +1,212 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { EnvironmentVariables, type LOG_LEVELS, type NODE_ENVIRONMENTS } from './env.schema.js';
+
+export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type TrustProxy = boolean | number | string[];
+
+/** `DATA_DIR=:memory:` keeps nothing on disk (embedded database and development keys). */
+export const IN_MEMORY_DATA_DIR = ':memory:';
+
+export interface HttpConfig {
+  port: number;
+  host: string;
+  bodyLimit: string;
+  corsOrigins: string[];
+  allowedHosts: string[];
+  trustProxy: TrustProxy;
+}
+
+export interface DatabaseConfig {
+  /** Undefined means embedded PGlite. */
+  url: string | undefined;
+  dataDir: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+  slowQueryMs: number;
+  runMigrations: boolean;
+}
+
+export interface RedisConfig {
+  /** Undefined means in-process stores (cache, rate limits, revocation fast path). */
+  url: string | undefined;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+}
+
+export interface AuthConfig {
+  privateKeyPem: string | undefined;
+  privateKeyFile: string | undefined;
+  publicKeysFile: string | undefined;
+  issuer: string;
+  audience: string;
+  accessTokenTtlS: number;
+  refreshTokenTtlS: number;
+  refreshReuseGraceS: number;
+}
+
+export interface RateLimitConfig {
+  enabled: boolean;
+  loginPerMinute: number;
+  loginFailuresPerAccount: number;
+  loginFailureWindowS: number;
+  registerPerMinute: number;
+  refreshPerMinute: number;
+}
+
+export interface AppConfig {
+  env: NodeEnvironment;
+  isProduction: boolean;
+  logLevel: LogLevel;
+  dataDir: string;
+  http: HttpConfig;
+  database: DatabaseConfig;
+  redis: RedisConfig;
+  auth: AuthConfig;
+  cache: { ttlS: number };
+  rateLimit: RateLimitConfig;
+  metrics: { token: string | undefined };
+  docs: { enabled: boolean };
+  shutdown: { drainMs: number; timeoutMs: number };
+  admin: { email: string | undefined; password: string | undefined };
+}
+
+/** Injection token for the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const splitList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+function parseTrustProxy(value: string | undefined): TrustProxy {
+  const raw = (value ?? 'false').trim().toLowerCase();
+  if (raw === 'true') return true;
+  if (raw === 'false' || raw === '') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return splitList(raw);
+}
+
+function flattenErrors(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+}
+
+/**
+ * Validates the environment and returns the typed configuration. Every problem is reported at once,
+ * so a misconfigured deployment fails fast with the whole list rather than one error per restart.
+ */
+export function loadAppConfig(environment: Record<string, string | undefined>): AppConfig {
+  const env = plainToInstance(EnvironmentVariables, { ...environment });
+  const problems = flattenErrors(
+    validateSync(env, {
+      whitelist: true,
+      forbidUnknownValues: false,
+      skipMissingProperties: false,
+    }),
+  );
+
+  const nodeEnv: NodeEnvironment = env.NODE_ENV ?? 'development';
+  const isProduction = nodeEnv === 'production';
+  const corsOrigins = splitList(env.CORS_ORIGINS);
+
+  if (isProduction) {
+    if (!env.DATABASE_URL) {
+      problems.push('DATABASE_URL is required in production (the embedded database is refused)');
+    }
+    if (!env.REDIS_URL) {
+      problems.push(
+        'REDIS_URL is required in production (replicas must share cache invalidation, revocations and rate limits)',
+      );
+    }
+    if (!env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_FILE) {
+      problems.push(
+        'JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required in production (generated development keys are refused)',
+      );
+    }
+    if (corsOrigins.includes('*')) {
+      problems.push('CORS_ORIGINS must list origins in production; the wildcard "*" is refused');
+    }
+  }
+  if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_FILE) {
+    problems.push('set only one of JWT_PRIVATE_KEY and JWT_PRIVATE_KEY_FILE');
+  }
+  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  const dataDir = env.DATA_DIR ?? '.data';
+  return {
+    env: nodeEnv,
+    isProduction,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    dataDir,
+    http: {
+      port: env.PORT ?? 3000,
+      host: env.HOST ?? '0.0.0.0',
+      bodyLimit: env.BODY_LIMIT ?? '100kb',
+      corsOrigins,
+      allowedHosts: splitList(env.ALLOWED_HOSTS).map((host) => host.toLowerCase()),
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    },
+    database: {
+      url: env.DATABASE_URL,
+      dataDir,
+      poolSize: env.DB_POOL_SIZE ?? 10,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5_000,
+      slowQueryMs: env.DB_SLOW_QUERY_MS ?? 500,
+      runMigrations: env.MIGRATIONS_RUN ?? !isProduction,
+    },
+    redis: {
+      url: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX ?? 'uas:',
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? 250,
+    },
+    auth: {
+      privateKeyPem: env.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n'),
+      privateKeyFile: env.JWT_PRIVATE_KEY_FILE,
+      publicKeysFile: env.JWT_PUBLIC_KEYS_FILE,
+      issuer: env.JWT_ISSUER ?? 'user-auth-service',
+      audience: env.JWT_AUDIENCE ?? 'user-auth-service',
+      accessTokenTtlS: env.ACCESS_TOKEN_TTL ?? 900,
+      refreshTokenTtlS: env.REFRESH_TOKEN_TTL ?? 30 * 24 * 3600,
+      refreshReuseGraceS: env.REFRESH_REUSE_GRACE_S ?? 10,
+    },
+    cache: { ttlS: env.CACHE_TTL ?? 60 },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED ?? true,
+      loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MIN ?? 10,
+      loginFailuresPerAccount: env.RATE_LIMIT_LOGIN_FAILURES ?? 5,
+      loginFailureWindowS: 15 * 60,
+      registerPerMinute: env.RATE_LIMIT_REGISTER_PER_MIN ?? 10,
+      refreshPerMinute: env.RATE_LIMIT_REFRESH_PER_MIN ?? 60,
+    },
+    metrics: { token: env.METRICS_TOKEN },
+    docs: { enabled: env.DOCS_ENABLED ?? !isProduction },
+    shutdown: {
+      drainMs: env.SHUTDOWN_DRAIN_MS ?? (isProduction ? 5_000 : 0),
+      timeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 15_000,
+    },
+    admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+  };
+}
+
+/** The only place that reads `process.env`. */
+export function readProcessEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}

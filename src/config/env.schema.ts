@@ -1,0 +1,102 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return value;
+};
+
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every environment variable the service reads, with its rules. Defaults live in `app-config.ts`. */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(NODE_ENVIRONMENTS) NODE_ENV?: (typeof NODE_ENVIRONMENTS)[number];
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() HOST?: string;
+  @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(1) DATA_DIR?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) DB_STATEMENT_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000) DB_CONNECT_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) DB_SLOW_QUERY_MS?: number;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() MIGRATIONS_RUN?: boolean;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9:_-]{1,64}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1-64 characters of A-Z a-z 0-9 : _ -',
+  })
+  REDIS_KEY_PREFIX?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(10_000) REDIS_COMMAND_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_PRIVATE_KEY?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_PRIVATE_KEY_FILE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_PUBLIC_KEYS_FILE?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(255) JWT_ISSUER?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(255) JWT_AUDIENCE?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) ACCESS_TOKEN_TTL?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(31_536_000) REFRESH_TOKEN_TTL?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(300) REFRESH_REUSE_GRACE_S?: number;
+
+  @IsOptional() @IsString() CORS_ORIGINS?: string;
+  @IsOptional() @IsString() ALLOWED_HOSTS?: string;
+  @IsOptional()
+  @Matches(/^(true|false|\d+|[\w.:/,\s-]+)$/i, {
+    message: 'TRUST_PROXY must be true, false, a hop count or a comma list of addresses/CIDRs',
+  })
+  TRUST_PROXY?: string;
+  @IsOptional()
+  @Matches(/^\d+(b|kb|mb)?$/i, { message: 'BODY_LIMIT must look like 100kb, 1mb or 2048' })
+  BODY_LIMIT?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86_400) CACHE_TTL?: number;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean() RATE_LIMIT_ENABLED?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_LOGIN_PER_MIN?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_LOGIN_FAILURES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_REGISTER_PER_MIN?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_REFRESH_PER_MIN?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16) METRICS_TOKEN?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() DOCS_ENABLED?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) SHUTDOWN_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsEmail() ADMIN_EMAIL?: string;
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(12)
+  @MaxLength(128)
+  ADMIN_PASSWORD?: string;
+}

@@ -1,0 +1,99 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { HttpLogger } from 'pino-http';
+import { allowedHostsMiddleware } from './common/middleware/allowed-hosts.middleware.js';
+import { jsonContentTypeMiddleware } from './common/middleware/json-content-type.middleware.js';
+import { requestContextMiddleware } from './common/middleware/request-context.middleware.js';
+import { ProblemDetailsDto } from './common/errors/problem-details.dto.js';
+import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { ShutdownState } from './health/shutdown-state.js';
+import { closeConnectionsWhileDraining } from './lifecycle/graceful-shutdown.js';
+import { HTTP_LOGGER } from './logging/logging.module.js';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
+import { MetricsService } from './metrics/metrics.service.js';
+
+export const DOCS_PATH = 'docs';
+export const OPENAPI_JSON_PATH = 'docs/openapi.json';
+
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'X-Response-Time',
+  'Server-Timing',
+  'X-Cache',
+  'ETag',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+];
+
+export function buildOpenApiDocument(app: INestApplication) {
+  const document = new DocumentBuilder()
+    .setTitle('User & auth service')
+    .setDescription(
+      'Accounts, sessions with rotating refresh tokens, JWKS and roles. Errors are RFC 9457 ' +
+        '`application/problem+json` (schema `ProblemDetailsDto`) with a stable `code`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256)' }, 'bearer')
+    .build();
+  return SwaggerModule.createDocument(app, document, { extraModels: [ProblemDetailsDto] });
+}
+
+/**
+ * Everything that is not a provider: the Express middleware chain in its required order, and the
+ * API docs. `main.ts` and the e2e app factory both call this, so tests run the production stack.
+ */
+export function setupApp(app: NestExpressApplication): void {
+  const config = app.get<AppConfig>(APP_CONFIG);
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  app.set('trust proxy', config.http.trustProxy);
+  app.disable('x-powered-by');
+  // Express would hash every body for a weak ETag; user resources carry their own strong ETag.
+  app.set('etag', false);
+
+  // Order matters: the request id and timing come first so every response carries them, and the
+  // access log and metrics come before the body parser so 400/413 answers are recorded too.
+  app.use(requestContextMiddleware);
+  app.use(closeConnectionsWhileDraining(app.get(ShutdownState)));
+  app.use(app.get<HttpLogger>(HTTP_LOGGER));
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  app.use(allowedHostsMiddleware(config.http.allowedHosts));
+  app.use(helmet());
+  if (config.http.corsOrigins.length > 0) {
+    const origins = config.http.corsOrigins;
+    app.enableCors({
+      origin: origins.includes('*') ? '*' : origins,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: [
+        'Authorization',
+        'Content-Type',
+        'If-Match',
+        'If-None-Match',
+        'X-Request-Id',
+      ],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
+  app.useBodyParser('json', {
+    limit: config.http.bodyLimit,
+    type: ['application/json', 'application/*+json'],
+  });
+  app.use(jsonContentTypeMiddleware);
+
+  if (config.docs.enabled) {
+    SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
+      jsonDocumentUrl: OPENAPI_JSON_PATH,
+      yamlDocumentUrl: 'docs/openapi.yaml',
+      customSiteTitle: 'User & auth service API',
+      swaggerOptions: { persistAuthorization: true },
+    });
+  }
+}

@@ -89,6 +89,10 @@ const splitList = (value: string | undefined): string[] =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 
+/** `example.com:3000` and `[::1]:3000` lose their port; a bare IPv6 address is left alone. */
+const withoutPort = (host: string): string =>
+  /^[^:]+:\d+$/.test(host) || /^\[.+\]:\d+$/.test(host) ? host.replace(/:\d+$/, '') : host;
+
 function parseTrustProxy(value: string | undefined): TrustProxy {
   const raw = (value ?? 'false').trim().toLowerCase();
   if (raw === 'true') return true;
@@ -110,7 +114,11 @@ function flattenErrors(errors: ValidationError[]): string[] {
  * so a misconfigured deployment fails fast with the whole list rather than one error per restart.
  */
 export function loadAppConfig(environment: Record<string, string | undefined>): AppConfig {
-  const env = plainToInstance(EnvironmentVariables, { ...environment });
+  // An empty value (`PORT=` in a compose file) means "unset", for every variable alike.
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const env = plainToInstance(EnvironmentVariables, present);
   const problems = flattenErrors(
     validateSync(env, {
       whitelist: true,
@@ -160,7 +168,8 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       host: env.HOST ?? '0.0.0.0',
       bodyLimit: env.BODY_LIMIT ?? '100kb',
       corsOrigins,
-      allowedHosts: splitList(env.ALLOWED_HOSTS).map((host) => host.toLowerCase()),
+      // Requests are matched on the hostname alone, so a configured port is dropped too.
+      allowedHosts: splitList(env.ALLOWED_HOSTS).map((host) => withoutPort(host.toLowerCase())),
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
     },
     database: {

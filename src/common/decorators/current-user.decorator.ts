@@ -1,0 +1,11 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { AuthenticatedRequest, AuthenticatedUser } from '../auth/authenticated-user.js';
+
+/** The authenticated caller; only on routes behind the global bearer guard. */
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser => {
+    const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
+    if (!user) throw new Error('CurrentUser used on a route without authentication');
+    return user;
+  },
+);

@@ -1,0 +1,358 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigValidationError, loadAppConfig } from './app-config.js';
+
+type Environment = Record<string, string | undefined>;
+
+function productionEnv(overrides: Environment = {}): Environment {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://app:secret@db:5432/app',
+    REDIS_URL: 'redis://cache:6379',
+    JWT_PRIVATE_KEY_FILE: '/run/secrets/jwt-private.pem',
+    CORS_ORIGINS: 'https://app.example.com',
+    ...overrides,
+  };
+}
+
+function problemsOf(environment: Environment): string[] {
+  try {
+    loadAppConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+function refusedVariables(environment: Environment): string[] {
+  return [...new Set(problemsOf(environment).map((problem) => problem.split(/[\s:]/)[0]))];
+}
+
+describe('loadAppConfig', () => {
+  describe('defaults', () => {
+    const config = loadAppConfig({});
+
+    it('runs in development when NODE_ENV is unset', () => {
+      expect(config.env).toBe('development');
+      expect(config.isProduction).toBe(false);
+    });
+
+    it('listens on 0.0.0.0:3000 with a 100kb body limit and no CORS, host or proxy trust', () => {
+      expect(config.http).toEqual({
+        port: 3000,
+        host: '0.0.0.0',
+        bodyLimit: '100kb',
+        corsOrigins: [],
+        allowedHosts: [],
+        trustProxy: false,
+      });
+    });
+
+    it('uses the embedded database in .data and runs migrations', () => {
+      expect(config.dataDir).toBe('.data');
+      expect(config.database).toEqual({
+        url: undefined,
+        dataDir: '.data',
+        poolSize: 10,
+        statementTimeoutMs: 10_000,
+        connectTimeoutMs: 5_000,
+        slowQueryMs: 500,
+        runMigrations: true,
+      });
+    });
+
+    it('uses in-process stores when REDIS_URL is unset', () => {
+      expect(config.redis).toEqual({ url: undefined, keyPrefix: 'uas:', commandTimeoutMs: 250 });
+    });
+
+    it('issues 15-minute access tokens and 30-day refresh tokens with a 10 s reuse grace', () => {
+      expect(config.auth).toEqual({
+        privateKeyPem: undefined,
+        privateKeyFile: undefined,
+        publicKeysFile: undefined,
+        issuer: 'user-auth-service',
+        audience: 'user-auth-service',
+        accessTokenTtlS: 900,
+        refreshTokenTtlS: 30 * 24 * 3600,
+        refreshReuseGraceS: 10,
+      });
+    });
+
+    it('enables rate limits, a 60 s cache, docs and info logging', () => {
+      expect(config.rateLimit).toEqual({
+        enabled: true,
+        loginPerMinute: 10,
+        loginFailuresPerAccount: 5,
+        loginFailureWindowS: 900,
+        registerPerMinute: 10,
+        refreshPerMinute: 60,
+      });
+      expect(config.cache.ttlS).toBe(60);
+      expect(config.docs.enabled).toBe(true);
+      expect(config.logLevel).toBe('info');
+    });
+
+    it('has no metrics token, no admin and no shutdown drain', () => {
+      expect(config.metrics.token).toBeUndefined();
+      expect(config.admin).toEqual({ email: undefined, password: undefined });
+      expect(config.shutdown).toEqual({ drainMs: 0, timeoutMs: 15_000 });
+    });
+
+    it('treats empty strings as unset', () => {
+      const blank = loadAppConfig({ HOST: '', DATA_DIR: '', DATABASE_URL: '', REDIS_URL: ' ' });
+      expect(blank.http.host).toBe('0.0.0.0');
+      expect(blank.dataDir).toBe('.data');
+      expect(blank.database.url).toBeUndefined();
+      expect(blank.redis.url).toBeUndefined();
+    });
+  });
+
+  describe('parsing', () => {
+    it('treats an empty value as unset for every variable', () => {
+      const config = loadAppConfig({ PORT: '', TRUST_PROXY: ' ', LOG_LEVEL: '', NODE_ENV: '' });
+      expect(config.http.port).toBe(3000);
+      expect(config.http.trustProxy).toBe(false);
+      expect(config.logLevel).toBe('info');
+      expect(config.env).toBe('development');
+    });
+
+    it('drops the port from ALLOWED_HOSTS entries, since requests are matched by hostname', () => {
+      const config = loadAppConfig({ ALLOWED_HOSTS: 'api.example.com:3000,[::1]:8080,::1' });
+      expect(config.http.allowedHosts).toEqual(['api.example.com', '[::1]', '::1']);
+    });
+
+    it('reads integers, trimming surrounding whitespace', () => {
+      const config = loadAppConfig({ PORT: ' 8080 ', ACCESS_TOKEN_TTL: '300', DB_POOL_SIZE: '25' });
+      expect(config.http.port).toBe(8080);
+      expect(config.auth.accessTokenTtlS).toBe(300);
+      expect(config.database.poolSize).toBe(25);
+    });
+
+    it.each([
+      ['yes', true],
+      ['on', true],
+      ['1', true],
+      ['TRUE', true],
+      ['no', false],
+      ['off', false],
+      ['0', false],
+      ['false', false],
+    ])('reads the boolean %p as %p', (raw, expected) => {
+      const config = loadAppConfig({ MIGRATIONS_RUN: raw, DOCS_ENABLED: raw });
+      expect(config.database.runMigrations).toBe(expected);
+      expect(config.docs.enabled).toBe(expected);
+    });
+
+    it.each([
+      ['true', true],
+      [' TRUE ', true],
+      ['false', false],
+      ['2', 2],
+      ['loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+      ['10.0.0.1,,172.16.0.0/12', ['10.0.0.1', '172.16.0.0/12']],
+    ])('reads TRUST_PROXY %p as %p', (raw, expected) => {
+      expect(loadAppConfig({ TRUST_PROXY: raw }).http.trustProxy).toEqual(expected);
+    });
+
+    it('splits CORS_ORIGINS on commas, trimming and dropping empty entries', () => {
+      const config = loadAppConfig({
+        CORS_ORIGINS: ' https://a.example.com, ,https://b.example.com ,',
+      });
+      expect(config.http.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+    });
+
+    it('splits ALLOWED_HOSTS on commas and lower-cases them', () => {
+      const config = loadAppConfig({ ALLOWED_HOSTS: ' API.Example.com, , .Example.ORG ' });
+      expect(config.http.allowedHosts).toEqual(['api.example.com', '.example.org']);
+    });
+
+    it('turns literal \\n sequences in JWT_PRIVATE_KEY into newlines', () => {
+      const config = loadAppConfig({
+        JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nMIGH\\n-----END PRIVATE KEY-----',
+      });
+      expect(config.auth.privateKeyPem).toBe(
+        '-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----',
+      );
+    });
+
+    it('keeps an admin account when both ADMIN_EMAIL and ADMIN_PASSWORD are set', () => {
+      const config = loadAppConfig({
+        ADMIN_EMAIL: 'admin@example.com',
+        ADMIN_PASSWORD: 'correct horse battery',
+      });
+      expect(config.admin).toEqual({
+        email: 'admin@example.com',
+        password: 'correct horse battery',
+      });
+    });
+
+    it('accepts postgresql:// and rediss:// URLs', () => {
+      const config = loadAppConfig({
+        DATABASE_URL: 'postgresql://app@db/app',
+        REDIS_URL: 'rediss://cache:6380',
+      });
+      expect(config.database.url).toBe('postgresql://app@db/app');
+      expect(config.redis.url).toBe('rediss://cache:6380');
+    });
+
+    it.each(['2048', '1mb', '512KB', '10b'])('accepts the body limit %p', (limit) => {
+      expect(loadAppConfig({ BODY_LIMIT: limit }).http.bodyLimit).toBe(limit);
+    });
+
+    it('accepts a 16-character metrics token', () => {
+      expect(loadAppConfig({ METRICS_TOKEN: 'a'.repeat(16) }).metrics.token).toBe('a'.repeat(16));
+    });
+  });
+
+  describe('validation', () => {
+    it.each<[string, Environment, string]>([
+      ['a non-numeric PORT', { PORT: 'http' }, 'PORT'],
+      ['a PORT above 65535', { PORT: '70000' }, 'PORT'],
+      ['a negative PORT', { PORT: '-1' }, 'PORT'],
+      ['a fractional PORT', { PORT: '80.5' }, 'PORT'],
+      ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV'],
+      ['an unknown LOG_LEVEL', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+      ['a non-postgres DATABASE_URL', { DATABASE_URL: 'mysql://app@db/app' }, 'DATABASE_URL'],
+      ['a DATABASE_URL with spaces', { DATABASE_URL: 'postgres://app@db/my app' }, 'DATABASE_URL'],
+      ['a non-redis REDIS_URL', { REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],
+      ['a REDIS_KEY_PREFIX with spaces', { REDIS_KEY_PREFIX: 'my prefix' }, 'REDIS_KEY_PREFIX'],
+      ['a BODY_LIMIT in gigabytes', { BODY_LIMIT: '1gb' }, 'BODY_LIMIT'],
+      ['a BODY_LIMIT in words', { BODY_LIMIT: 'large' }, 'BODY_LIMIT'],
+      [
+        'a boolean that is neither yes nor no',
+        { RATE_LIMIT_ENABLED: 'maybe' },
+        'RATE_LIMIT_ENABLED',
+      ],
+      ['a METRICS_TOKEN under 16 characters', { METRICS_TOKEN: 'short-token' }, 'METRICS_TOKEN'],
+      ['an ACCESS_TOKEN_TTL of zero', { ACCESS_TOKEN_TTL: '0' }, 'ACCESS_TOKEN_TTL'],
+      ['a REFRESH_TOKEN_TTL under a minute', { REFRESH_TOKEN_TTL: '59' }, 'REFRESH_TOKEN_TTL'],
+      [
+        'a REFRESH_REUSE_GRACE_S over 300',
+        { REFRESH_REUSE_GRACE_S: '301' },
+        'REFRESH_REUSE_GRACE_S',
+      ],
+      ['a DB_POOL_SIZE of zero', { DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE'],
+      ['a TRUST_PROXY with shell characters', { TRUST_PROXY: '10.0.0.1;rm' }, 'TRUST_PROXY'],
+      [
+        'an ADMIN_EMAIL that is not an email',
+        { ADMIN_EMAIL: 'admin', ADMIN_PASSWORD: 'correct horse battery' },
+        'ADMIN_EMAIL',
+      ],
+      [
+        'an ADMIN_PASSWORD under 12 characters',
+        { ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'short' },
+        'ADMIN_PASSWORD',
+      ],
+    ])('refuses %s', (_case, environment, variable) => {
+      expect(refusedVariables(environment)).toEqual([variable]);
+    });
+
+    it('refuses ADMIN_EMAIL without ADMIN_PASSWORD', () => {
+      expect(problemsOf({ ADMIN_EMAIL: 'admin@example.com' })).toEqual([
+        'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
+      ]);
+    });
+
+    it('refuses ADMIN_PASSWORD without ADMIN_EMAIL', () => {
+      expect(problemsOf({ ADMIN_PASSWORD: 'correct horse battery' })).toEqual([
+        'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
+      ]);
+    });
+
+    it('refuses both JWT_PRIVATE_KEY and JWT_PRIVATE_KEY_FILE', () => {
+      expect(
+        problemsOf({ JWT_PRIVATE_KEY: 'pem', JWT_PRIVATE_KEY_FILE: '/run/secrets/jwt.pem' }),
+      ).toEqual(['set only one of JWT_PRIVATE_KEY and JWT_PRIVATE_KEY_FILE']);
+    });
+
+    it('reports every invalid variable at once', () => {
+      const environment = {
+        PORT: 'http',
+        LOG_LEVEL: 'loud',
+        REDIS_URL: 'http://cache',
+        METRICS_TOKEN: 'short',
+      };
+      expect(refusedVariables(environment).sort()).toEqual([
+        'LOG_LEVEL',
+        'METRICS_TOKEN',
+        'PORT',
+        'REDIS_URL',
+      ]);
+    });
+
+    it('lists every problem in the error message', () => {
+      const load = () =>
+        loadAppConfig({ PORT: 'http', BODY_LIMIT: 'large', DOCS_ENABLED: 'maybe' });
+      expect(load).toThrow(/^Invalid configuration:\n {2}- /);
+      expect(load).toThrow(
+        /- PORT .*\n[\s\S]*- BODY_LIMIT must look like 100kb[\s\S]*- DOCS_ENABLED /,
+      );
+    });
+  });
+
+  describe('in production', () => {
+    it('accepts a complete production configuration', () => {
+      const config = loadAppConfig(productionEnv());
+      expect(config.isProduction).toBe(true);
+      expect(config.database.url).toBe('postgres://app:secret@db:5432/app');
+      expect(config.redis.url).toBe('redis://cache:6379');
+      expect(config.auth.privateKeyFile).toBe('/run/secrets/jwt-private.pem');
+      expect(config.http.corsOrigins).toEqual(['https://app.example.com']);
+    });
+
+    it('does not run migrations, serve docs or skip the drain by default', () => {
+      const config = loadAppConfig(productionEnv());
+      expect(config.database.runMigrations).toBe(false);
+      expect(config.docs.enabled).toBe(false);
+      expect(config.shutdown.drainMs).toBe(5_000);
+    });
+
+    it('runs migrations and serves docs when asked explicitly', () => {
+      const config = loadAppConfig(productionEnv({ MIGRATIONS_RUN: 'true', DOCS_ENABLED: 'yes' }));
+      expect(config.database.runMigrations).toBe(true);
+      expect(config.docs.enabled).toBe(true);
+    });
+
+    it('accepts an inline JWT_PRIVATE_KEY instead of a file', () => {
+      const config = loadAppConfig(
+        productionEnv({ JWT_PRIVATE_KEY_FILE: undefined, JWT_PRIVATE_KEY: 'pem' }),
+      );
+      expect(config.auth.privateKeyPem).toBe('pem');
+    });
+
+    it('refuses the embedded database', () => {
+      expect(problemsOf(productionEnv({ DATABASE_URL: undefined }))).toEqual([
+        'DATABASE_URL is required in production (the embedded database is refused)',
+      ]);
+    });
+
+    it('refuses to run without Redis', () => {
+      expect(refusedVariables(productionEnv({ REDIS_URL: '' }))).toEqual(['REDIS_URL']);
+    });
+
+    it('refuses generated development JWT keys', () => {
+      expect(refusedVariables(productionEnv({ JWT_PRIVATE_KEY_FILE: undefined }))).toEqual([
+        'JWT_PRIVATE_KEY',
+      ]);
+    });
+
+    it('refuses a wildcard CORS origin', () => {
+      expect(
+        refusedVariables(productionEnv({ CORS_ORIGINS: 'https://app.example.com, *' })),
+      ).toEqual(['CORS_ORIGINS']);
+    });
+
+    it('accepts a wildcard CORS origin outside production', () => {
+      expect(loadAppConfig({ CORS_ORIGINS: '*' }).http.corsOrigins).toEqual(['*']);
+    });
+
+    it('reports every missing production requirement at once', () => {
+      expect(refusedVariables({ NODE_ENV: 'production', CORS_ORIGINS: '*' }).sort()).toEqual([
+        'CORS_ORIGINS',
+        'DATABASE_URL',
+        'JWT_PRIVATE_KEY',
+        'REDIS_URL',
+      ]);
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import type { Logger as TypeOrmLoggerContract } from 'typeorm';
+import { PG_UNIQUE_VIOLATION } from '../common/errors/database-errors.js';
 
 const MAX_LOGGED_QUERY_LENGTH = 2_000;
 
@@ -14,7 +15,10 @@ export class TypeOrmLogger implements TypeOrmLoggerContract {
 
   logQueryError(error: string | Error, query: string): void {
     const message = typeof error === 'string' ? error : error.message;
-    this.logger.warn({ query: truncate(query), err: message }, 'query failed');
+    // Unique violations are expected (a taken email) and answered as 409: not worth a warning.
+    const isExpected = (error as { code?: unknown }).code === PG_UNIQUE_VIOLATION;
+    if (isExpected) this.logger.debug({ query: truncate(query), err: message }, 'query failed');
+    else this.logger.warn({ query: truncate(query), err: message }, 'query failed');
   }
 
   logQuerySlow(time: number, query: string): void {

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { AuthenticatedRequest, AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedRequest, AuthenticatedUser } from '../security/authenticated-user.js';
 
 /** The authenticated caller; only on routes behind the global bearer guard. */
 export const CurrentUser = createParamDecorator(

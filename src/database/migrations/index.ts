@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { InitialSchema1795633572203 } from './1795633572203-InitialSchema.js';
 
 /** Migration classes in order, listed explicitly: path globs fail intermittently under ESM. */
-export const MIGRATIONS: Array<new () => MigrationInterface> = [];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [InitialSchema1795633572203];

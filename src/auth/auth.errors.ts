@@ -1,0 +1,50 @@
+import { DomainError } from '../common/errors/domain-error.js';
+
+/** The auth feature's errors; codes are part of the public contract. */
+export const AuthErrors = {
+  invalidCredentials: () =>
+    new DomainError(
+      'AUTH_INVALID_CREDENTIALS',
+      'unauthorized',
+      'The email or password is incorrect.',
+    ),
+  accountDisabled: () =>
+    new DomainError('AUTH_ACCOUNT_DISABLED', 'forbidden', 'This account is disabled.'),
+  accountLocked: (retryAfterS: number) =>
+    new DomainError(
+      'AUTH_ACCOUNT_LOCKED',
+      'rate_limited',
+      `Too many failed logins for this account; retry in ${retryAfterS} s.`,
+      undefined,
+      retryAfterS,
+    ),
+  tokenMissing: () =>
+    new DomainError('AUTH_TOKEN_MISSING', 'unauthorized', 'A bearer access token is required.'),
+  tokenInvalid: () =>
+    new DomainError('AUTH_TOKEN_INVALID', 'unauthorized', 'The access token is invalid.'),
+  tokenExpired: () =>
+    new DomainError('AUTH_TOKEN_EXPIRED', 'unauthorized', 'The access token has expired.'),
+  sessionRevoked: () =>
+    new DomainError('AUTH_SESSION_REVOKED', 'unauthorized', 'This session has been signed out.'),
+  refreshInvalid: () =>
+    new DomainError(
+      'AUTH_REFRESH_INVALID',
+      'unauthorized',
+      'The refresh token is invalid or expired.',
+    ),
+  refreshReused: () =>
+    new DomainError(
+      'AUTH_REFRESH_REUSED',
+      'unauthorized',
+      'This refresh token was already used; the session has been revoked. Sign in again.',
+    ),
+  sessionNotFound: () => new DomainError('AUTH_SESSION_NOT_FOUND', 'not_found', 'No such session.'),
+  passwordIncorrect: () =>
+    new DomainError('AUTH_PASSWORD_INCORRECT', 'invalid', 'The current password is incorrect.', [
+      { field: 'currentPassword', message: 'currentPassword is incorrect' },
+    ]),
+  passwordTooCommon: (field: string) =>
+    new DomainError('AUTH_PASSWORD_TOO_COMMON', 'invalid', 'This password is too common.', [
+      { field, message: `${field} is one of the most common passwords; choose another` },
+    ]),
+};

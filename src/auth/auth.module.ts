@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { RolesGuard } from '../common/guards/roles.guard.js';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminBootstrap } from './admin-bootstrap.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { JwksController } from './jwks.controller.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { PasswordHasher } from './passwords/password-hasher.js';
+import { SessionRevocationService } from './session-revocation.service.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { AccessTokens } from './tokens/access-tokens.js';
+import { SigningKeys } from './tokens/signing-keys.js';
+import { VerifiedTokenCache } from './verified-token.cache.js';
+
+@Module({
+  imports: [UsersModule, PassportModule],
+  controllers: [AuthController, JwksController],
+  providers: [
+    AuthService,
+    AdminBootstrap,
+    SessionsRepository,
+    SessionRevocationService,
+    PasswordHasher,
+    AccessTokens,
+    SigningKeys,
+    JwtStrategy,
+    VerifiedTokenCache,
+    // Global guards run in this order: per-IP limits first (cheap, before any token or password
+    // work), then authentication (deny by default), then roles.
+    { provide: APP_GUARD, useExisting: RateLimitGuard },
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+  exports: [AdminBootstrap],
+})
+export class AuthModule {}

@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RedisConnection } from '../redis/redis.connection.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+// The Redis set is rebuilt from PostgreSQL at least this often, which bounds how long any
+// disagreement between the two (a revocation written while Redis was away) can last.
+const SYNC_MARKER_TTL_S = 60;
+// Revoked ids stay in Redis this much longer than an access token lives (clock skew).
+const REVOKED_KEY_MARGIN_S = 60;
+
+/**
+ * Answers "is this session still signed in?" for every authenticated request. PostgreSQL is the
+ * source of truth; Redis holds the recently revoked session ids so the answer normally costs one
+ * Redis round trip. A sync marker says the Redis set is complete: after a flush, a new Redis, or a
+ * failed write, the marker is absent and requests are checked against PostgreSQL until the set
+ * has been rebuilt. A Redis outage therefore slows checks down but never lets a revoked session
+ * back in.
+ */
+@Injectable()
+export class SessionRevocationService implements OnModuleInit {
+  private readonly logger = new Logger('SessionRevocation');
+  private rebuilding: Promise<void> | undefined;
+  private hasUnsyncedWrites = false;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly redis: RedisConnection,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private get markerKey(): string {
+    return this.redis.key('revoked:synced');
+  }
+
+  private revokedKey(sessionId: string): string {
+    return this.redis.key(`revoked:${sessionId}`);
+  }
+
+  private get revokedTtlS(): number {
+    return this.config.auth.accessTokenTtlS + REVOKED_KEY_MARGIN_S;
+  }
+
+  onModuleInit(): void {
+    // A revocation that could not reach Redis: once it is back, drop the marker so every
+    // replica falls back to PostgreSQL until the set is rebuilt with it.
+    this.redis.client?.on('ready', () => {
+      if (!this.hasUnsyncedWrites) return;
+      this.redis.client
+        ?.del(this.markerKey)
+        .then(() => {
+          this.hasUnsyncedWrites = false;
+        })
+        .catch((error: unknown) => this.redis.logError(error));
+    });
+  }
+
+  async isSessionActive(sessionId: string): Promise<boolean> {
+    const client = this.redis.client;
+    if (client?.isReady && !this.hasUnsyncedWrites) {
+      try {
+        const [marker, revoked] = await client.mGet([this.markerKey, this.revokedKey(sessionId)]);
+        if (marker !== null) return revoked === null;
+        this.startRebuild();
+      } catch (error) {
+        this.redis.logError(error);
+      }
+    }
+    return this.sessions.isActive(sessionId);
+  }
+
+  /** Call after the revocation is committed to PostgreSQL. */
+  async markRevoked(sessionIds: string[]): Promise<void> {
+    const client = this.redis.client;
+    if (!client || sessionIds.length === 0) return;
+    try {
+      const batch = client.multi();
+      for (const id of sessionIds) batch.set(this.revokedKey(id), '1', { EX: this.revokedTtlS });
+      await batch.exec();
+    } catch (error) {
+      this.hasUnsyncedWrites = true;
+      this.redis.logError(error);
+    }
+  }
+
+  private startRebuild(): void {
+    this.rebuilding ??= this.rebuild()
+      .catch((error: unknown) =>
+        this.logger.warn({ err: (error as Error).message }, 'rebuild failed'),
+      )
+      .finally(() => {
+        this.rebuilding = undefined;
+      });
+  }
+
+  private async rebuild(): Promise<void> {
+    const client = this.redis.client;
+    if (!client) return;
+    const revoked = await this.sessions.findRevokedWithin(this.revokedTtlS);
+    const batch = client.multi();
+    for (const { id, ageS } of revoked) {
+      batch.set(this.revokedKey(id), '1', { EX: Math.max(1, Math.ceil(this.revokedTtlS - ageS)) });
+    }
+    batch.set(this.markerKey, String(Date.now()), { EX: SYNC_MARKER_TTL_S });
+    await batch.exec();
+    this.logger.debug(`Revocation set rebuilt from PostgreSQL (${revoked.length} sessions)`);
+  }
+}

@@ -1,0 +1,207 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { SessionRevocationReason } from './session.entity.js';
+
+export interface NewSession {
+  userId: string;
+  refreshTokenHash: string;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** A session locked for rotation, with what a new access token needs from its user. */
+export interface LockedSession extends SessionRecord {
+  rotationCounter: number;
+  userRoles: string[];
+  userStatus: string;
+}
+
+export interface UsedTokenRecord {
+  rotatedAt: Date;
+  graceResult: Buffer | null;
+  session: LockedSession;
+}
+
+export interface Rotation {
+  sessionId: string;
+  usedTokenHash: string;
+  newTokenHash: string;
+  graceResult: Buffer;
+  expiresAt: Date;
+}
+
+type Row = Record<string, unknown>;
+
+const SESSION_COLUMNS = `s.id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.revoked_at,
+  s.user_agent, s.ip, s.rotation_counter, u.roles AS user_roles, u.status AS user_status`;
+
+function toSession(row: Row): SessionRecord {
+  return {
+    id: row.id as string,
+    userId: row.user_id as string,
+    createdAt: row.created_at as Date,
+    lastUsedAt: row.last_used_at as Date,
+    expiresAt: row.expires_at as Date,
+    revokedAt: (row.revoked_at as Date | null) ?? null,
+    userAgent: (row.user_agent as string | null) ?? null,
+    ip: (row.ip as string | null) ?? null,
+  };
+}
+
+function toLockedSession(row: Row): LockedSession {
+  return {
+    ...toSession(row),
+    rotationCounter: row.rotation_counter as number,
+    userRoles: row.user_roles as string[],
+    userStatus: row.user_status as string,
+  };
+}
+
+/** Persistence of a refresh inside one transaction; rows are locked until it commits. */
+export class RefreshTransaction {
+  constructor(private readonly manager: EntityManager) {}
+
+  async lockByRefreshTokenHash(hash: string): Promise<LockedSession | null> {
+    const rows: Row[] = await this.manager.query(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.refresh_token_hash = $1 FOR UPDATE OF s`,
+      [hash],
+    );
+    return rows.length > 0 ? toLockedSession(rows[0]) : null;
+  }
+
+  async lockByUsedTokenHash(hash: string): Promise<UsedTokenRecord | null> {
+    const rows: Row[] = await this.manager.query(
+      `SELECT ${SESSION_COLUMNS}, t.rotated_at AS token_rotated_at, t.grace_result AS token_grace_result
+       FROM used_refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
+       WHERE t.token_hash = $1 FOR UPDATE OF s`,
+      [hash],
+    );
+    if (rows.length === 0) return null;
+    return {
+      rotatedAt: rows[0].token_rotated_at as Date,
+      graceResult: (rows[0].token_grace_result as Buffer | null) ?? null,
+      session: toLockedSession(rows[0]),
+    };
+  }
+
+  async rotate(rotation: Rotation): Promise<void> {
+    // Only the latest rotation's result is kept for the grace window; older ones are erased.
+    await this.manager.query(
+      `UPDATE used_refresh_tokens SET grace_result = NULL WHERE session_id = $1 AND grace_result IS NOT NULL`,
+      [rotation.sessionId],
+    );
+    await this.manager.query(
+      `INSERT INTO used_refresh_tokens (token_hash, session_id, rotated_at, grace_result) VALUES ($1, $2, now(), $3)`,
+      [rotation.usedTokenHash, rotation.sessionId, rotation.graceResult],
+    );
+    await this.manager.query(
+      `UPDATE sessions SET refresh_token_hash = $2, rotation_counter = rotation_counter + 1,
+         last_used_at = now(), expires_at = $3 WHERE id = $1`,
+      [rotation.sessionId, rotation.newTokenHash, rotation.expiresAt],
+    );
+  }
+
+  async revoke(sessionId: string, reason: SessionRevocationReason): Promise<void> {
+    await this.manager.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+      [sessionId, reason],
+    );
+  }
+}
+
+@Injectable()
+export class SessionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async insert(session: NewSession): Promise<SessionRecord> {
+    const rows: Row[] = await this.dataSource.query(
+      `INSERT INTO sessions (user_id, refresh_token_hash, last_used_at, expires_at, user_agent, ip)
+       VALUES ($1, $2, now(), $3, $4, $5)
+       RETURNING id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip`,
+      [session.userId, session.refreshTokenHash, session.expiresAt, session.userAgent, session.ip],
+    );
+    return toSession(rows[0]);
+  }
+
+  inRefreshTransaction<T>(work: (transaction: RefreshTransaction) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => work(new RefreshTransaction(manager)));
+  }
+
+  async findActiveForUser(userId: string): Promise<SessionRecord[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip
+       FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+       ORDER BY last_used_at DESC, id`,
+      [userId],
+    );
+    return rows.map(toSession);
+  }
+
+  /** Revokes one active session of this user; false when there is no such session. */
+  async revokeOwned(
+    sessionId: string,
+    userId: string,
+    reason: SessionRevocationReason,
+  ): Promise<boolean> {
+    const rows: Row[] = await this.dataSource.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $3
+       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
+      [sessionId, userId, reason],
+    );
+    return rowsOf(rows).length > 0;
+  }
+
+  /** Revokes every active session of the user (but `exceptSessionId`); returns their ids. */
+  async revokeAllForUser(
+    userId: string,
+    reason: SessionRevocationReason,
+    exceptSessionId?: string,
+  ): Promise<string[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
+       WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid) RETURNING id`,
+      [userId, reason, exceptSessionId ?? null],
+    );
+    return rowsOf(rows).map((row) => row.id as string);
+  }
+
+  /** The source of truth behind the revocation fast path. */
+  async isActive(sessionId: string): Promise<boolean> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.status = 'active'`,
+      [sessionId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Sessions revoked in the last `withinS` seconds, with how long ago. */
+  async findRevokedWithin(withinS: number): Promise<Array<{ id: string; ageS: number }>> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT id, EXTRACT(EPOCH FROM (now() - revoked_at))::float8 AS age_s FROM sessions
+       WHERE revoked_at > now() - make_interval(secs => $1)`,
+      [withinS],
+    );
+    return rows.map((row) => ({ id: row.id as string, ageS: Number(row.age_s) }));
+  }
+}
+
+/** `UPDATE ... RETURNING` through TypeORM yields `[rows, count]`. */
+function rowsOf(result: unknown): Row[] {
+  if (Array.isArray(result) && Array.isArray(result[0])) return result[0] as Row[];
+  return result as Row[];
+}

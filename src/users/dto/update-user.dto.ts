@@ -1,0 +1,32 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+} from 'class-validator';
+import { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus } from '../user.entity.js';
+import { DisplayNameField } from './display-name-field.decorator.js';
+
+/** What an admin may change on any account. */
+export class UpdateUserDto {
+  @DisplayNameField()
+  displayName?: string | null;
+
+  @ApiPropertyOptional({ enum: USER_ROLES, isArray: true, example: ['user', 'admin'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(USER_ROLES.length)
+  @ArrayUnique()
+  @IsIn(USER_ROLES, { each: true })
+  roles?: UserRole[];
+
+  /** Disabling an account signs out all of its sessions at once. */
+  @ApiPropertyOptional({ enum: USER_STATUSES, example: 'disabled' })
+  @IsOptional()
+  @IsIn(USER_STATUSES)
+  status?: UserStatus;
+}

@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+
+export type AccessEndReason = 'user_disabled' | 'user_deleted' | 'roles_reduced';
+export type AccessEndedListener = (userId: string, reason: AccessEndReason) => Promise<void>;
+
+/**
+ * Tells whoever holds a user's sessions (the auth feature, which depends on users and not the
+ * reverse) that the user's access must end now. Listeners are awaited: the write that caused it
+ * does not answer until every session is revoked.
+ */
+@Injectable()
+export class UserAccessEvents {
+  private readonly listeners: AccessEndedListener[] = [];
+
+  onAccessEnded(listener: AccessEndedListener): void {
+    this.listeners.push(listener);
+  }
+
+  async accessEnded(userId: string, reason: AccessEndReason): Promise<void> {
+    for (const listener of this.listeners) await listener(userId, reason);
+  }
+}

@@ -1,0 +1,27 @@
+/** Opaque keyset cursor over (created_at, id), newest first. */
+export interface UsersPageCursor {
+  createdAt: Date;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function encodeCursor(cursor: UsersPageCursor): string {
+  return Buffer.from(JSON.stringify({ c: cursor.createdAt.toISOString(), i: cursor.id })).toString(
+    'base64url',
+  );
+}
+
+/** The cursor, or undefined when it was not produced by `encodeCursor`. */
+export function decodeCursor(value: string): UsersPageCursor | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { c, i } = parsed as { c?: unknown; i?: unknown };
+    if (typeof c !== 'string' || typeof i !== 'string' || !UUID.test(i)) return undefined;
+    const createdAt = new Date(c);
+    return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id: i };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,143 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
+import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
+import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Roles } from '../common/decorators/roles.decorator.js';
+import { API_PREFIX } from '../common/http/api-prefix.js';
+import { WithEtag } from '../common/http/with-etag.js';
+import { ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';
+import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { UpdateMeDto } from './dto/update-me.dto.js';
+import { UpdateUserDto } from './dto/update-user.dto.js';
+import {
+  toTaggedUserResponse,
+  toUserResponse,
+  UserResponseDto,
+  UsersPageResponseDto,
+} from './dto/user-response.dto.js';
+import { expectedVersionFrom } from './user-etag.js';
+import { UsersService } from './users.service.js';
+
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description:
+    'ETag from a previous read; the write is refused with 412 if the user changed since.',
+};
+
+@ApiTags('users')
+@ApiBearerAuth('bearer')
+@ApiProblemResponses(401, 503)
+@Controller(`${API_PREFIX}/users`)
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  @ApiOperation({ summary: 'The signed-in user' })
+  @ApiOkResponse({ type: UserResponseDto, description: 'With an `ETag` header' })
+  async findMe(@CurrentUser() caller: AuthenticatedUser): Promise<WithEtag<UserResponseDto>> {
+    return toTaggedUserResponse(await this.users.getById(caller.id));
+  }
+
+  @Patch('me')
+  @ApiOperation({ summary: 'Update your own profile' })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiProblemResponses(400, 412, 415)
+  async updateMe(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() changes: UpdateMeDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<WithEtag<UserResponseDto>> {
+    const expectedVersion = expectedVersionFrom(ifMatch, caller.id);
+    return toTaggedUserResponse(
+      await this.users.updateProfile(caller.id, changes, expectedVersion),
+    );
+  }
+
+  @Delete('me')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete your account and all of its sessions' })
+  @ApiHeader(IF_MATCH)
+  @ApiNoContentResponse()
+  @ApiProblemResponses(409, 412)
+  async removeMe(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<void> {
+    await this.users.remove(caller.id, expectedVersionFrom(ifMatch, caller.id));
+  }
+
+  @Get()
+  @Roles('admin')
+  @ApiOperation({ summary: 'List users (admin); newest first, cursor-paginated' })
+  @ApiOkResponse({ type: UsersPageResponseDto })
+  @ApiProblemResponses(400, 403)
+  async findAll(@Query() query: ListUsersQueryDto): Promise<UsersPageResponseDto> {
+    const page = await this.users.list({
+      limit: query.limit,
+      cursor: query.cursor,
+      emailPrefix: query.email,
+      role: query.role,
+      status: query.status,
+    });
+    return { data: page.users.map(toUserResponse), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Get a user (admin)' })
+  @ApiOkResponse({ type: UserResponseDto, description: 'With an `ETag` header' })
+  @ApiProblemResponses(400, 403, 404)
+  async findOne(@Param('id', ParseUuidPipe) id: string): Promise<WithEtag<UserResponseDto>> {
+    return toTaggedUserResponse(await this.users.getById(id));
+  }
+
+  @Patch(':id')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Update a user (admin): display name, roles, status' })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiProblemResponses(400, 403, 404, 409, 412, 415)
+  async update(
+    @Param('id', ParseUuidPipe) id: string,
+    @Body() changes: UpdateUserDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<WithEtag<UserResponseDto>> {
+    return toTaggedUserResponse(
+      await this.users.updateByAdmin(id, changes, expectedVersionFrom(ifMatch, id)),
+    );
+  }
+
+  @Delete(':id')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user and all of its sessions (admin)' })
+  @ApiHeader(IF_MATCH)
+  @ApiNoContentResponse()
+  @ApiProblemResponses(400, 403, 404, 409, 412)
+  async remove(
+    @Param('id', ParseUuidPipe) id: string,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<void> {
+    await this.users.remove(id, expectedVersionFrom(ifMatch, id));
+  }
+}

@@ -1,0 +1,28 @@
+import { DomainError } from '../common/errors/domain-error.js';
+
+export const UsersErrors = {
+  emailTaken: () =>
+    new DomainError('USERS_EMAIL_TAKEN', 'conflict', 'An account with this email already exists.', [
+      { field: 'email', message: 'email is already registered' },
+    ]),
+  notFound: () => new DomainError('USERS_NOT_FOUND', 'not_found', 'No such user.'),
+  versionMismatch: () =>
+    new DomainError(
+      'PRECONDITION_FAILED',
+      'precondition_failed',
+      'The user has changed since it was read (If-Match does not match the current ETag).',
+    ),
+  lastAdmin: () =>
+    new DomainError(
+      'USERS_LAST_ADMIN',
+      'conflict',
+      'This is the last active admin; promote another admin first.',
+    ),
+  invalidCursor: () =>
+    new DomainError(
+      'VALIDATION_FAILED',
+      'invalid',
+      'The request has invalid or unknown fields; see errors.',
+      [{ field: 'cursor', message: 'cursor is not a valid cursor' }],
+    ),
+};

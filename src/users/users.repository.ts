@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, Repository } from 'typeorm';
+import { User, type UserRole, type UserStatus } from './user.entity.js';
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  displayName: string | null;
+  roles?: UserRole[];
+}
+
+export type UserChanges = Partial<Pick<User, 'displayName' | 'roles' | 'status' | 'passwordHash'>>;
+
+export interface UserPageQuery {
+  limit: number;
+  after?: { createdAt: Date; id: string };
+  emailPrefix?: string;
+  role?: UserRole;
+  status?: UserStatus;
+}
+
+const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+// Serializes changes that could leave the service without an active admin.
+const ADMIN_SET_LOCK_KEY = 7_302_194_222;
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  /** Runs `work` in a transaction holding the admin-set lock, on a repository bound to it. */
+  withAdminSetLock<T>(work: (users: UsersRepository) => Promise<T>): Promise<T> {
+    return this.users.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_SET_LOCK_KEY]);
+      return work(new UsersRepository(manager.getRepository(User)));
+    });
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email });
+  }
+
+  async insert(user: NewUser): Promise<User> {
+    const result = await this.users
+      .createQueryBuilder()
+      .insert()
+      .values({ ...user, roles: user.roles ?? ['user'] })
+      .returning('*')
+      .execute();
+    return this.toEntity((result.raw as Record<string, unknown>[])[0]);
+  }
+
+  /**
+   * Applies the changes when the row still has `expectedVersion` (or always, when undefined), in
+   * one statement; null when no row matched.
+   */
+  async update(id: string, changes: UserChanges, expectedVersion?: number): Promise<User | null> {
+    const query = this.users
+      .createQueryBuilder()
+      .update()
+      .set(changes)
+      .where('id = :id', { id })
+      .returning('*');
+    if (expectedVersion !== undefined)
+      query.andWhere('version = :expectedVersion', { expectedVersion });
+    const result = await query.execute();
+    const rows = result.raw as Record<string, unknown>[];
+    if (rows.length === 0) return null;
+    return this.toEntity(rows[0]);
+  }
+
+  async delete(id: string, expectedVersion?: number): Promise<boolean> {
+    const query = this.users.createQueryBuilder().delete().where('id = :id', { id });
+    if (expectedVersion !== undefined)
+      query.andWhere('version = :expectedVersion', { expectedVersion });
+    const result = await query.execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Newest first, keyset-paginated over (created_at, id); returns up to `limit + 1` rows. */
+  findPage(page: UserPageQuery): Promise<User[]> {
+    const query = this.users
+      .createQueryBuilder('user')
+      .orderBy('user.createdAt', 'DESC')
+      .addOrderBy('user.id', 'DESC')
+      .limit(page.limit + 1);
+    if (page.after) {
+      const { createdAt, id } = page.after;
+      query.andWhere(
+        new Brackets((where) =>
+          where
+            .where('user.createdAt < :createdAt', { createdAt })
+            .orWhere('user.createdAt = :createdAt AND user.id < :id', { createdAt, id }),
+        ),
+      );
+    }
+    if (page.emailPrefix) {
+      query.andWhere(`user.email LIKE :prefix ESCAPE '\\'`, {
+        prefix: `${escapeLike(page.emailPrefix)}%`,
+      });
+    }
+    if (page.role) query.andWhere(':role = ANY(user.roles)', { role: page.role });
+    if (page.status) query.andWhere('user.status = :status', { status: page.status });
+    return query.getMany();
+  }
+
+  countActiveAdmins(): Promise<number> {
+    return this.users
+      .createQueryBuilder('user')
+      .where(`'admin' = ANY(user.roles)`)
+      .andWhere(`user.status = 'active'`)
+      .getCount();
+  }
+
+  private toEntity(row: Record<string, unknown>): User {
+    return this.users.create({
+      id: row.id as string,
+      email: row.email as string,
+      passwordHash: row.password_hash as string,
+      displayName: row.display_name as string | null,
+      roles: row.roles as UserRole[],
+      status: row.status as UserStatus,
+      createdAt: row.created_at as Date,
+      updatedAt: row.updated_at as Date,
+      version: row.version as number,
+    });
+  }
+}

@@ -60,6 +60,10 @@ export class TestEnvironment {
       DATABASE_URL: this.database.url,
       REDIS_URL: TEST_REDIS_URL,
       REDIS_KEY_PREFIX: this.redis.prefix,
+      // Generous limits: suites sign in many times from one address; the limit suite lowers them.
+      RATE_LIMIT_LOGIN_PER_MIN: '10000',
+      RATE_LIMIT_REGISTER_PER_MIN: '10000',
+      RATE_LIMIT_REFRESH_PER_MIN: '10000',
     };
   }
 

@@ -17,9 +17,7 @@ export class TestRedisKeyspace {
     });
   }
 
-  private async withClient<T>(
-    work: (client: RedisClientType) => Promise<T>,
-  ): Promise<T> {
+  private async withClient<T>(work: (client: RedisClientType) => Promise<T>): Promise<T> {
     const client: RedisClientType = createClient({ url: TEST_REDIS_URL });
     await client.connect();
     try {

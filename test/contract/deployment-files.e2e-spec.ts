@@ -9,8 +9,6 @@ const root = path.resolve(import.meta.dirname, '../..');
 const k8sDir = path.join(root, 'deploy/k8s');
 const readText = (file: string): string => readFileSync(path.join(root, file), 'utf8');
 
-// ---- Dockerfile ---------------------------------------------------------------------------------
-
 interface Instruction {
   keyword: string;
   args: string;
@@ -85,8 +83,6 @@ function isPinnedImage(image: string): boolean {
   if (/latest/i.test(tag)) return false;
   return /@sha256:[0-9a-f]{64}$/.test(image) || /\d/.test(tag);
 }
-
-// ---- YAML ---------------------------------------------------------------------------------------
 
 type Labels = Record<string, string>;
 
@@ -241,10 +237,8 @@ const parsedManifests = manifestFiles.flatMap((file) =>
 );
 const manifests = parsedManifests.map((entry) => entry.manifest);
 
-function only<T extends Manifest>(kind: string, file?: string): T {
-  const matches = parsedManifests.filter(
-    (entry) => entry.manifest.kind === kind && (file === undefined || entry.file === file),
-  );
+function only<T extends Manifest>(kind: string): T {
+  const matches = parsedManifests.filter((entry) => entry.manifest.kind === kind);
   if (matches.length !== 1) {
     throw new Error(`expected one ${kind} in deploy/k8s, found ${matches.length}`);
   }
@@ -266,9 +260,6 @@ const migrationContainer = job.spec.template.spec.containers[0];
 
 const compose = parse(readText('docker-compose.yml')) as ComposeFile;
 
-// ---- Configuration ------------------------------------------------------------------------------
-
-/** Names declared in the service's environment schema, read from the source text. */
 const knownEnvironmentNames = new Set([
   'NODE_ENV',
   ...[
@@ -297,7 +288,7 @@ function composeEnvironment(composeService: ComposeService): Record<string, stri
 const secretValue = (name: string, key: string): string | undefined =>
   exampleSecrets.find((secret) => secret.metadata.name === name)?.stringData[key];
 
-/** What the container sees: ConfigMap data under container env, Secret refs read from the example. */
+/** What the container sees; Secret references resolve to the example Secret's placeholders. */
 function podEnvironment(container: Container): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const source of container.envFrom ?? []) {
@@ -347,8 +338,6 @@ const podsUnderTest: Array<[string, PodTemplate]> = [
   ['Deployment', deployment.spec.template],
   ['migration Job', job.spec.template],
 ];
-
-// ---- Tests --------------------------------------------------------------------------------------
 
 describe('Dockerfile', () => {
   const { syntax, stages } = parseDockerfile(readText('Dockerfile'));
@@ -503,7 +492,7 @@ describe('docker-compose.yml', () => {
       const index = argv.indexOf(flag);
       return index === -1 ? undefined : argv[index + 1];
     };
-    expect(valueAfter('--maxmemory-policy')).toBe('volatile-lru');
+    expect(valueAfter('--maxmemory-policy')).toBe('noeviction');
     expect(valueAfter('--maxmemory')).toMatch(/^\d+(kb|mb|gb)?$/i);
   });
 
@@ -741,7 +730,7 @@ describe('environment variables in the deployment files', () => {
     }
   });
 
-  it('sets only variables the service knows in compose, the ConfigMap, the Deployment and the Job', () => {
+  it('sets only variables the service knows, in compose, the ConfigMap and the pods', () => {
     const used = {
       'docker-compose.yml api': Object.keys(composeEnvironment(compose.services.api)),
       ConfigMap: Object.keys(configMap.data),

@@ -1,0 +1,23 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const CACHE_RESPONSE_KEY = 'cacheResponse';
+
+export interface CacheTagContext {
+  params: Record<string, string>;
+  /** The authenticated caller, when there is one. */
+  userId: string | undefined;
+}
+
+export interface CacheResponseOptions {
+  /** `user`: the caller's id is part of the key, so one user's response never reaches another. */
+  scope: 'public' | 'user';
+  /** Tags whose invalidation must make this response miss (see ResponseCache.invalidate). */
+  tags: (context: CacheTagContext) => string[];
+  /** Query defaults, so `?limit=20` and no `limit` share one entry. */
+  queryDefaults?: Record<string, string | number>;
+  /** Overrides CACHE_TTL for this route. */
+  ttlS?: number;
+}
+
+/** Opts a GET route into the response cache. */
+export const CacheResponse = (options: CacheResponseOptions) => SetMetadata(CACHE_RESPONSE_KEY, options);

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import type { Keyv } from 'keyv';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { RedisConnection } from '../redis/redis.connection.js';
+
+/** A response as it is stored: the serialized body (sent as is on a hit) and its headers. */
+export interface CachedResponse {
+  body: string;
+  headers: Record<string, string>;
+}
+
+interface StoredEntry extends CachedResponse {
+  /** Versions of the entry's tags when it was loaded; any change since makes it a miss. */
+  versions: string[];
+}
+
+export interface CacheLookup {
+  hit?: CachedResponse;
+  /** Versions to store a freshly loaded response under; undefined when the cache is unavailable. */
+  versions?: string[];
+}
+
+// Every entry depends on the epoch too: bumping it after a lost invalidation drops everything.
+const EPOCH_TAG = 'epoch';
+// A missing version counts as a change, so version keys can expire safely; a day keeps them few.
+const VERSION_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * Versioned (tag-based) response cache on the shared store. A read fetches the entry and its tag
+ * versions in one round trip; a write changes the versions, so every replica misses afterwards
+ * without any key scan. Every failure degrades to "not cached", counted and logged.
+ */
+@Injectable()
+export class ResponseCache implements OnModuleInit {
+  private readonly keyv: Keyv;
+  private isEpochBumpNeeded = false;
+
+  constructor(
+    @Inject(CACHE_MANAGER) cacheManager: Cache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: RedisConnection,
+    private readonly metrics: MetricsService,
+  ) {
+    // The Keyv store itself: cache-manager's mget swallows errors, and they must be counted.
+    this.keyv = cacheManager.stores[0];
+  }
+
+  get isEnabled(): boolean {
+    return this.config.cache.ttlS > 0;
+  }
+
+  onModuleInit(): void {
+    this.redis.client?.on('ready', () => {
+      if (this.isEpochBumpNeeded) void this.bumpEpoch();
+    });
+  }
+
+  async lookup(entryKey: string, tags: string[]): Promise<CacheLookup> {
+    const versionKeys = [EPOCH_TAG, ...tags].map((tag) => this.versionKey(tag));
+    let values: unknown[];
+    try {
+      values = await this.keyv.getMany([this.entryKey(entryKey), ...versionKeys]);
+    } catch (error) {
+      this.failed(error);
+      return {};
+    }
+    const [entry, ...versions] = values as [StoredEntry | undefined, ...(string | undefined)[]];
+    if (versions.every((version): version is string => typeof version === 'string')) {
+      if (entry && sameVersions(entry.versions, versions)) {
+        this.metrics.recordCache('hit');
+        return { hit: { body: entry.body, headers: entry.headers } };
+      }
+      this.metrics.recordCache('miss');
+      return { versions };
+    }
+    // First read of a tag (or its version expired): give it a version before loading.
+    const initialized = versions.map((version) => version ?? randomUUID());
+    try {
+      await this.keyv.setMany(
+        versionKeys
+          .map((key, index) => ({ key, value: initialized[index], ttl: VERSION_TTL_MS }))
+          .filter((_, index) => versions[index] === undefined),
+      );
+    } catch (error) {
+      this.failed(error);
+      return {};
+    }
+    this.metrics.recordCache('miss');
+    return { versions: initialized };
+  }
+
+  async store(entryKey: string, versions: string[], response: CachedResponse, ttlS?: number): Promise<void> {
+    const entry: StoredEntry = { ...response, versions };
+    try {
+      await this.keyv.set(this.entryKey(entryKey), entry, (ttlS ?? this.config.cache.ttlS) * 1000);
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  /** Makes every entry tagged with any of `tags` miss from now on, on every replica. */
+  async invalidate(tags: string[]): Promise<void> {
+    if (!this.isEnabled || tags.length === 0) return;
+    try {
+      await this.keyv.setMany(
+        tags.map((tag) => ({ key: this.versionKey(tag), value: randomUUID(), ttl: VERSION_TTL_MS })),
+      );
+      this.metrics.cacheEvents.inc({ event: 'invalidation' }, tags.length);
+    } catch (error) {
+      // Reads bypass the cache while Redis is away; the epoch is bumped as soon as it is back.
+      this.isEpochBumpNeeded = true;
+      this.failed(error);
+    }
+  }
+
+  private async bumpEpoch(): Promise<void> {
+    try {
+      await this.keyv.set(this.versionKey(EPOCH_TAG), randomUUID(), VERSION_TTL_MS);
+      this.isEpochBumpNeeded = false;
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  private entryKey(key: string): string {
+    return this.redis.key(`cache:${key}`);
+  }
+
+  private versionKey(tag: string): string {
+    return this.redis.key(`cache-version:${tag}`);
+  }
+
+  private failed(error: unknown): void {
+    this.metrics.recordCache('error');
+    this.redis.logError(error);
+  }
+}
+
+function sameVersions(stored: string[] | undefined, current: string[]): boolean {
+  return stored?.length === current.length && stored.every((version, index) => version === current[index]);
+}

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { EtagInterceptor } from './common/interceptors/etag.interceptor.js';
-import { CacheStoreModule } from './cache/cache-store.module.js';
+import { ResponseCacheModule } from './cache/cache.module.js';
+import { HttpCacheInterceptor } from './cache/http-cache.interceptor.js';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
 import { createValidationPipe } from './common/pipes/validation.pipe.js';
 import { ConfigModule } from './config/config.module.js';
@@ -20,7 +21,7 @@ import { UsersModule } from './users/users.module.js';
     LoggingModule,
     RedisModule,
     DatabaseModule,
-    CacheStoreModule,
+    ResponseCacheModule,
     MetricsModule,
     HealthModule,
     RateLimitModule,
@@ -30,6 +31,8 @@ import { UsersModule } from './users/users.module.js';
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+    // Outermost first: the cache stores what the ETag interceptor produced.
+    { provide: APP_INTERCEPTOR, useExisting: HttpCacheInterceptor },
     { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
   ],
 })

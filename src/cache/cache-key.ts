@@ -14,7 +14,9 @@ export function normalizeQuery(
     .map((name) => {
       const value = merged[name];
       const values = Array.isArray(value) ? value : [value];
-      return values.map((item) => `${encodeURIComponent(name)}=${encodeURIComponent(String(item))}`).join('&');
+      return values
+        .map((item) => `${encodeURIComponent(name)}=${encodeURIComponent(String(item))}`)
+        .join('&');
     })
     .join('&');
 }
@@ -37,6 +39,12 @@ export function buildEntryKey(parts: EntryKeyParts): string {
     .sort()
     .map((name) => `${name}=${parts.params[name]}`)
     .join('&');
-  const identity = [parts.method, parts.route, params, parts.query, parts.userId ? `u=${parts.userId}` : 'public'].join('|');
+  const identity = [
+    parts.method,
+    parts.route,
+    params,
+    parts.query,
+    parts.userId ? `u=${parts.userId}` : 'public',
+  ].join('|');
   return createHash('sha256').update(identity).digest('base64url');
 }

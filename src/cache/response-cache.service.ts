@@ -93,7 +93,12 @@ export class ResponseCache implements OnModuleInit {
     return { versions: initialized };
   }
 
-  async store(entryKey: string, versions: string[], response: CachedResponse, ttlS?: number): Promise<void> {
+  async store(
+    entryKey: string,
+    versions: string[],
+    response: CachedResponse,
+    ttlS?: number,
+  ): Promise<void> {
     const entry: StoredEntry = { ...response, versions };
     try {
       await this.keyv.set(this.entryKey(entryKey), entry, (ttlS ?? this.config.cache.ttlS) * 1000);
@@ -107,7 +112,11 @@ export class ResponseCache implements OnModuleInit {
     if (!this.isEnabled || tags.length === 0) return;
     try {
       await this.keyv.setMany(
-        tags.map((tag) => ({ key: this.versionKey(tag), value: randomUUID(), ttl: VERSION_TTL_MS })),
+        tags.map((tag) => ({
+          key: this.versionKey(tag),
+          value: randomUUID(),
+          ttl: VERSION_TTL_MS,
+        })),
       );
       this.metrics.cacheEvents.inc({ event: 'invalidation' }, tags.length);
     } catch (error) {
@@ -141,5 +150,8 @@ export class ResponseCache implements OnModuleInit {
 }
 
 function sameVersions(stored: string[] | undefined, current: string[]): boolean {
-  return stored?.length === current.length && stored.every((version, index) => version === current[index]);
+  return (
+    stored?.length === current.length &&
+    stored.every((version, index) => version === current[index])
+  );
 }

@@ -23,8 +23,9 @@ import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
 import { WithEtag } from '../common/http/with-etag.js';
-import { ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';
-import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { isUuid, ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';
+import { CacheResponse } from '../cache/cache-response.decorator.js';
+import { LIST_DEFAULT_LIMIT, ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import { UpdateMeDto } from './dto/update-me.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import {
@@ -34,6 +35,7 @@ import {
   UsersPageResponseDto,
 } from './dto/user-response.dto.js';
 import { expectedVersionFrom } from './user-etag.js';
+import { USERS_LIST_TAG, userTag } from './users.cache-tags.js';
 import { UsersService } from './users.service.js';
 
 const IF_MATCH = {
@@ -51,6 +53,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @CacheResponse({ scope: 'user', tags: ({ userId }) => [userTag(userId ?? '')] })
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: UserResponseDto, description: 'With an `ETag` header' })
   async findMe(@CurrentUser() caller: AuthenticatedUser): Promise<WithEtag<UserResponseDto>> {
@@ -88,6 +91,12 @@ export class UsersController {
 
   @Get()
   @Roles('admin')
+  // Shared between admins: the guards have already refused everyone else.
+  @CacheResponse({
+    scope: 'public',
+    tags: () => [USERS_LIST_TAG],
+    queryDefaults: { limit: LIST_DEFAULT_LIMIT },
+  })
   @ApiOperation({ summary: 'List users (admin); newest first, cursor-paginated' })
   @ApiOkResponse({ type: UsersPageResponseDto })
   @ApiProblemResponses(400, 403)
@@ -104,6 +113,10 @@ export class UsersController {
 
   @Get(':id')
   @Roles('admin')
+  @CacheResponse({
+    scope: 'public',
+    tags: ({ params }) => (isUuid(params.id) ? [userTag(params.id)] : undefined),
+  })
   @ApiOperation({ summary: 'Get a user (admin)' })
   @ApiOkResponse({ type: UserResponseDto, description: 'With an `ETag` header' })
   @ApiProblemResponses(400, 403, 404)

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { ResponseCache } from '../cache/response-cache.service.js';
 import { isUniqueViolation } from '../common/errors/database-errors.js';
 import { UserAccessEvents } from './user-access.events.js';
 import type { User, UserRole, UserStatus } from './user.entity.js';
 import { UsersErrors } from './users.errors.js';
 import { decodeCursor, encodeCursor } from './users-page.cursor.js';
+import { USERS_LIST_TAG, userTag } from './users.cache-tags.js';
 import { UsersRepository, type UserChanges } from './users.repository.js';
 
 export interface NewAccount {
@@ -43,16 +45,20 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly accessEvents: UserAccessEvents,
+    private readonly cache: ResponseCache,
   ) {}
 
   /** Creates the account; the unique index decides between concurrent registrations. */
   async create(account: NewAccount): Promise<User> {
+    let user: User;
     try {
-      return await this.users.insert(account);
+      user = await this.users.insert(account);
     } catch (error) {
       if (isUniqueViolation(error, 'users_email_key')) throw UsersErrors.emailTaken();
       throw error;
     }
+    await this.changed(user.id);
+    return user;
   }
 
   async getById(id: string): Promise<User> {
@@ -107,6 +113,7 @@ export class UsersService {
   async changePasswordHash(id: string, passwordHash: string): Promise<void> {
     const updated = await this.users.update(id, { passwordHash });
     if (!updated) throw UsersErrors.notFound();
+    await this.changed(id);
   }
 
   /** Deletes the account; its sessions are revoked first, then removed with it. */
@@ -129,6 +136,7 @@ export class UsersService {
       ? await this.users.withAdminSetLock(deleteIt)
       : await deleteIt(this.users);
     if (!deleted) await this.throwWhyNotApplied(id);
+    await this.changed(id);
   }
 
   /** Creates the account as an admin, or makes the existing account an active admin. */
@@ -139,12 +147,13 @@ export class UsersService {
     const existing = await this.users.findByEmail(email);
     if (!existing) {
       try {
-        await this.users.insert({
+        const created = await this.users.insert({
           email,
           passwordHash: await hashPassword(),
           displayName: null,
           roles: ['user', 'admin'],
         });
+        await this.changed(created.id);
         return 'created';
       } catch (error) {
         // Another replica created it at the same moment: promote that one instead.
@@ -157,6 +166,7 @@ export class UsersService {
       ? existing.roles
       : [...existing.roles, 'admin'];
     await this.users.update(existing.id, { roles, status: 'active' });
+    await this.changed(existing.id);
     return 'promoted';
   }
 
@@ -183,7 +193,13 @@ export class UsersService {
         })
       : await this.users.update(id, changes, expectedVersion);
     if (!updated) return this.throwWhyNotApplied(id);
+    await this.changed(id);
     return updated;
+  }
+
+  /** Every cached view of this user and every list miss from now on, on every replica. */
+  private changed(id: string): Promise<void> {
+    return this.cache.invalidate([userTag(id), USERS_LIST_TAG]);
   }
 
   /** A conditional write matched no row: the user is gone, or its version moved on. */

@@ -1,9 +1,11 @@
 import { CacheModule } from '@nestjs/cache-manager';
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RedisConnection } from '../redis/redis.connection.js';
+import { HttpCacheInterceptor } from './http-cache.interceptor.js';
+import { ResponseCache } from './response-cache.service.js';
 
 /** The Redis connection belongs to `RedisConnection`; the cache store must not close it. */
 class SharedConnectionKeyvRedis extends KeyvRedis<unknown> {
@@ -11,17 +13,20 @@ class SharedConnectionKeyvRedis extends KeyvRedis<unknown> {
 }
 
 /**
- * The cache store behind `CACHE_MANAGER`: Keyv on the shared Redis connection when `REDIS_URL` is
- * set, an in-process Keyv map otherwise. Keys carry the full prefix themselves.
+ * The store behind `CACHE_MANAGER`: Keyv on the shared Redis connection when `REDIS_URL` is set,
+ * an in-process Keyv map otherwise. Keys carry the full prefix themselves.
  */
 export function createCacheStore(redis: RedisConnection): Keyv {
   if (!redis.client) return new Keyv();
   const store = new SharedConnectionKeyvRedis(redis.client, { throwOnConnectError: false });
   const keyv = new Keyv({ store, useKeyPrefix: false, throwOnErrors: true });
+  // Keyv defaults to a `keyv` namespace; REDIS_KEY_PREFIX is the only prefix wanted.
+  keyv.namespace = undefined;
   keyv.on('error', (error: unknown) => redis.logError(error));
   return keyv;
 }
 
+@Global()
 @Module({
   imports: [
     CacheModule.registerAsync({
@@ -33,5 +38,7 @@ export function createCacheStore(redis: RedisConnection): Keyv {
       }),
     }),
   ],
+  providers: [ResponseCache, HttpCacheInterceptor],
+  exports: [ResponseCache, HttpCacheInterceptor],
 })
-export class CacheStoreModule {}
+export class ResponseCacheModule {}

@@ -18,7 +18,11 @@ class SharedConnectionKeyvRedis extends KeyvRedis<unknown> {
  */
 export function createCacheStore(redis: RedisConnection): Keyv {
   if (!redis.client) return new Keyv();
-  const store = new SharedConnectionKeyvRedis(redis.client, { throwOnConnectError: false });
+  // throwOnErrors: failures must reach ResponseCache (counted, and a lost invalidation remembered).
+  const store = new SharedConnectionKeyvRedis(redis.client, {
+    throwOnConnectError: false,
+    throwOnErrors: true,
+  });
   const keyv = new Keyv({ store, useKeyPrefix: false, throwOnErrors: true });
   // Keyv defaults to a `keyv` namespace; REDIS_KEY_PREFIX is the only prefix wanted.
   keyv.namespace = undefined;

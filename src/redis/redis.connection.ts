@@ -72,8 +72,14 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.client?.isOpen) return;
-    await this.client.close().catch(() => this.client?.destroy());
+    const client = this.client;
+    if (!client?.isOpen) return;
+    // A client still trying to (re)connect has nothing to flush: stop its reconnect loop now.
+    if (!client.isReady) {
+      client.destroy();
+      return;
+    }
+    await client.close().catch(() => client.destroy());
   }
 
   /** Redis errors are expected during an outage: log one line per interval, not one per request. */

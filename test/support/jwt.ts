@@ -30,7 +30,10 @@ function signingInput(header: JoseHeader, payload: JwtClaims): string {
 /** ES256 as JWS defines it: the raw r||s signature (IEEE P1363), not DER. */
 export function signEs256(header: JoseHeader, payload: JwtClaims, privateKey: KeyObject): string {
   const input = signingInput(header, payload);
-  const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  const signature = sign('sha256', Buffer.from(input), {
+    key: privateKey,
+    dsaEncoding: 'ieee-p1363',
+  });
   return `${input}.${signature.toString('base64url')}`;
 }
 

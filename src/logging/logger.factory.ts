@@ -49,7 +49,12 @@ export function createRootLogger(
     );
   }
   // Asynchronous writes keep logging off the request's critical path; pino flushes on exit.
-  return pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  // Tests write synchronously, so nothing is lost when a test process ends.
+  const isAsync = config.env === 'production';
+  return pino(
+    options,
+    pino.destination({ dest: 1, sync: !isAsync, minLength: isAsync ? 4096 : 0 }),
+  );
 }
 
 const isHealthProbe = (request: IncomingMessage): boolean =>

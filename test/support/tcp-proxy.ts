@@ -28,6 +28,7 @@ export class TcpProxy {
   }
 
   async restore(): Promise<void> {
+    if (this.server?.listening) return;
     await this.listen(this.port);
   }
 

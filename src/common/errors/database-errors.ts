@@ -36,7 +36,8 @@ function sqlState(error: unknown): string | undefined {
 /** Sorts a database error into what the client should be told; undefined for anything else. */
 export function classifyDatabaseError(error: unknown): DatabaseFailure | undefined {
   // Duck-typed, not `instanceof Error`: driver errors may come from another realm (vm contexts).
-  if (typeof error !== 'object' || error === null) return undefined;
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof error !== 'object' || typeof message !== 'string') return undefined;
   const code = sqlState(error);
   if (code === PG_UNIQUE_VIOLATION) return 'unique_violation';
   if (code === PG_FOREIGN_KEY_VIOLATION) return 'conflict';
@@ -45,7 +46,6 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure | undefin
   // Class 08 is connection exceptions; 57P0x is the server shutting down or restarting.
   if (code && (code.startsWith('08') || /^57P0\d$/.test(code))) return 'unavailable';
   if (code && NODE_CONNECTION_ERRORS.has(code)) return 'unavailable';
-  const message = String((error as { message?: unknown }).message ?? '');
   if (POOL_CONNECTION_MESSAGES.some((fragment) => message.includes(fragment))) return 'unavailable';
   return undefined;
 }

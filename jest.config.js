@@ -15,7 +15,8 @@ export default {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 60_000,
+      // `testTimeout` is not applied per project; the setup file sets it.
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-e2e.setup.ts'],
     },
   ],
 };

@@ -95,17 +95,13 @@ export class AuthService implements OnModuleInit {
    */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
     const failureKey = `login:${accountKey(email)}`;
-    const { lockedForMs } = await this.rateLimits.failureState(failureKey);
-    if (this.config.rateLimit.enabled && lockedForMs > 0) {
-      this.metrics.recordAuth('login_locked');
-      throw AuthErrors.accountLocked(Math.ceil(lockedForMs / 1000));
-    }
+    await this.reserveAttempt(failureKey);
     const user = await this.users.findByEmail(email);
     const isValid = user
       ? await this.passwords.verify(user.passwordHash, password)
       : await this.passwords.verifyNothing(password);
     if (!user || !isValid) {
-      await this.recordLoginFailure(failureKey);
+      this.metrics.recordAuth('login_failure');
       throw AuthErrors.invalidCredentials();
     }
     await this.rateLimits.clearFailures(failureKey);
@@ -205,12 +201,9 @@ export class AuthService implements OnModuleInit {
   ): Promise<void> {
     const user = await this.users.getById(caller.userId);
     const failureKey = `password:${caller.userId}`;
-    const { lockedForMs } = await this.rateLimits.failureState(failureKey);
-    if (this.config.rateLimit.enabled && lockedForMs > 0) {
-      throw AuthErrors.accountLocked(Math.ceil(lockedForMs / 1000));
-    }
+    await this.reserveAttempt(failureKey);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
-      await this.recordLoginFailure(failureKey);
+      this.metrics.recordAuth('password_change_failure');
       throw AuthErrors.passwordIncorrect();
     }
     await this.rateLimits.clearFailures(failureKey);
@@ -228,6 +221,11 @@ export class AuthService implements OnModuleInit {
     userId: string,
     reason: SessionRevocationReason | AccessEndReason,
   ): Promise<void> {
+    // A deleted user's sessions are already gone (cascade); their tombstones name them.
+    if (reason === 'user_deleted') {
+      await this.revocation.markDeletedUser(userId);
+      return;
+    }
     const revoked = await this.sessions.revokeAllForUser(userId, reason);
     await this.revocation.markRevoked(revoked);
   }
@@ -271,14 +269,19 @@ export class AuthService implements OnModuleInit {
     return new Date(Date.now() + this.config.auth.refreshTokenTtlS * 1000);
   }
 
-  private async recordLoginFailure(failureKey: string): Promise<void> {
-    this.metrics.recordAuth('login_failure');
+  /** Counts a password attempt on this account, or refuses it while the account is locked. */
+  private async reserveAttempt(failureKey: string): Promise<void> {
     const limits = this.config.rateLimit;
-    await this.rateLimits.recordFailure(
+    if (!limits.enabled) return;
+    const lockedForMs = await this.rateLimits.reserveAttempt(
       failureKey,
       limits.loginFailuresPerAccount,
       limits.loginFailureWindowS * 1000,
       LOGIN_LOCK_BASE_MS,
     );
+    if (lockedForMs > 0) {
+      this.metrics.recordAuth('login_locked');
+      throw AuthErrors.accountLocked(Math.ceil(lockedForMs / 1000));
+    }
   }
 }

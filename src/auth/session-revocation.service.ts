@@ -69,6 +69,11 @@ export class SessionRevocationService implements OnModuleInit {
     return this.sessions.isActive(sessionId);
   }
 
+  /** Sessions deleted with their user: marked revoked in the fast path too. */
+  async markDeletedUser(userId: string): Promise<void> {
+    await this.markRevoked(await this.sessions.findDeletedForUser(userId, this.revokedTtlS));
+  }
+
   /** Call after the revocation is committed to PostgreSQL. */
   async markRevoked(sessionIds: string[]): Promise<void> {
     const client = this.redis.client;
@@ -96,7 +101,7 @@ export class SessionRevocationService implements OnModuleInit {
   private async rebuild(): Promise<void> {
     const client = this.redis.client;
     if (!client) return;
-    const revoked = await this.sessions.findRevokedWithin(this.revokedTtlS);
+    const revoked = await this.sessions.findEndedWithin(this.revokedTtlS);
     const batch = client.multi();
     for (const { id, ageS } of revoked) {
       batch.set(this.revokedKey(id), '1', { EX: Math.max(1, Math.ceil(this.revokedTtlS - ageS)) });

@@ -19,6 +19,7 @@ export const SESSION_REVOCATION_REASONS = [
   'user_disabled',
   'user_deleted',
   'roles_reduced',
+  'credentials_reset',
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 

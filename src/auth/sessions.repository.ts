@@ -189,14 +189,34 @@ export class SessionsRepository {
     return rows.length > 0;
   }
 
-  /** Sessions revoked in the last `withinS` seconds, with how long ago. */
-  async findRevokedWithin(withinS: number): Promise<Array<{ id: string; ageS: number }>> {
+  /**
+   * Sessions revoked or deleted in the last `withinS` seconds, with how long ago; tombstones
+   * older than that are no longer needed and are purged on the way.
+   */
+  async findEndedWithin(withinS: number): Promise<Array<{ id: string; ageS: number }>> {
+    await this.dataSource.query(
+      `DELETE FROM session_tombstones WHERE deleted_at < now() - make_interval(secs => $1)`,
+      [withinS],
+    );
     const rows: Row[] = await this.dataSource.query(
       `SELECT id, EXTRACT(EPOCH FROM (now() - revoked_at))::float8 AS age_s FROM sessions
-       WHERE revoked_at > now() - make_interval(secs => $1)`,
+       WHERE revoked_at > now() - make_interval(secs => $1)
+       UNION ALL
+       SELECT session_id, EXTRACT(EPOCH FROM (now() - deleted_at))::float8 FROM session_tombstones
+       WHERE deleted_at > now() - make_interval(secs => $1)`,
       [withinS],
     );
     return rows.map((row) => ({ id: row.id as string, ageS: Number(row.age_s) }));
+  }
+
+  /** Sessions that were deleted with this user in the last `withinS` seconds. */
+  async findDeletedForUser(userId: string, withinS: number): Promise<string[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT session_id FROM session_tombstones
+       WHERE user_id = $1 AND deleted_at > now() - make_interval(secs => $2)`,
+      [userId, withinS],
+    );
+    return rows.map((row) => row.session_id as string);
   }
 }
 

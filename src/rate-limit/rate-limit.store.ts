@@ -7,12 +7,6 @@ export interface WindowCount {
   resetMs: number;
 }
 
-export interface FailureState {
-  failures: number;
-  /** Milliseconds the key stays locked; 0 when it is not locked. */
-  lockedForMs: number;
-}
-
 // Fixed window: the first hit sets the expiry; every replica shares the counter.
 const HIT_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
@@ -23,19 +17,24 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-// Failures within a window; at the threshold and beyond, a lock that doubles with each failure.
-const FAILURE_SCRIPT = `
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+// Attempts count as failures until they succeed (then the key is cleared), and are counted before
+// the password is checked: parallel guesses cannot all slip in before the first failure is
+// recorded. From the threshold on, the key is locked for a time that doubles per attempt.
+const ATTEMPT_SCRIPT = `
+local nowMs = tonumber(ARGV[4])
+local lockedUntil = tonumber(redis.call('HGET', KEYS[1], 'lockedUntil') or '0')
+if lockedUntil > nowMs then
+  return lockedUntil - nowMs
+end
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 local threshold = tonumber(ARGV[1])
 local windowMs = tonumber(ARGV[2])
-local baseLockMs = tonumber(ARGV[3])
-local nowMs = tonumber(ARGV[4])
-if failures >= threshold then
-  local lockMs = math.min(baseLockMs * (2 ^ (failures - threshold)), windowMs)
+if attempts >= threshold then
+  local lockMs = math.min(tonumber(ARGV[3]) * (2 ^ (attempts - threshold)), windowMs)
   redis.call('HSET', KEYS[1], 'lockedUntil', nowMs + lockMs)
 end
 redis.call('PEXPIRE', KEYS[1], windowMs)
-return failures`;
+return 0`;
 
 interface MemoryEntry {
   count: number;
@@ -76,52 +75,39 @@ export class RateLimitStore {
     return { count: entry.count, resetMs: entry.expiresAt - Date.now() };
   }
 
-  async failureState(name: string): Promise<FailureState> {
-    const key = this.redis.key(`fail:${name}`);
-    const client = this.redis.client;
-    const now = Date.now();
-    if (client?.isReady) {
-      try {
-        const [failures, lockedUntil] = await client.hmGet(key, ['failures', 'lockedUntil']);
-        return {
-          failures: Number(failures ?? 0),
-          lockedForMs: Math.max(0, Number(lockedUntil ?? 0) - now),
-        };
-      } catch (error) {
-        this.fellBack(error);
-      }
-    }
-    const entry = this.memory.get(key);
-    if (!entry || entry.expiresAt <= now) return { failures: 0, lockedForMs: 0 };
-    return { failures: entry.count, lockedForMs: Math.max(0, entry.lockedUntil - now) };
-  }
-
-  async recordFailure(
+  /**
+   * Counts an attempt for `name` unless it is locked; returns the milliseconds left on the lock
+   * (0: go ahead). Call `clearFailures` when the attempt succeeds.
+   */
+  async reserveAttempt(
     name: string,
     threshold: number,
     windowMs: number,
     baseLockMs: number,
-  ): Promise<void> {
+  ): Promise<number> {
     const key = this.redis.key(`fail:${name}`);
     const client = this.redis.client;
     const now = Date.now();
     if (client?.isReady) {
       try {
-        await client.eval(FAILURE_SCRIPT, {
-          keys: [key],
-          arguments: [String(threshold), String(windowMs), String(baseLockMs), String(now)],
-        });
-        return;
+        return Number(
+          await client.eval(ATTEMPT_SCRIPT, {
+            keys: [key],
+            arguments: [String(threshold), String(windowMs), String(baseLockMs), String(now)],
+          }),
+        );
       } catch (error) {
         this.fellBack(error);
       }
     }
     const entry = this.memoryEntry(key, windowMs);
+    if (entry.lockedUntil > now) return entry.lockedUntil - now;
     entry.count += 1;
     entry.expiresAt = now + windowMs;
     if (entry.count >= threshold) {
       entry.lockedUntil = now + Math.min(baseLockMs * 2 ** (entry.count - threshold), windowMs);
     }
+    return 0;
   }
 
   async clearFailures(name: string): Promise<void> {

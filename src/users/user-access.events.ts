@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
-export type AccessEndReason = 'user_disabled' | 'user_deleted' | 'roles_reduced';
+export type AccessEndReason =
+  'user_disabled' | 'user_deleted' | 'roles_reduced' | 'credentials_reset';
 export type AccessEndedListener = (userId: string, reason: AccessEndReason) => Promise<void>;
 
 /**

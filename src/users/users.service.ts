@@ -116,7 +116,7 @@ export class UsersService {
     await this.changed(id);
   }
 
-  /** Deletes the account; its sessions are revoked first, then removed with it. */
+  /** Deletes the account with its sessions (cascade), which stop working at once. */
   async remove(id: string, expectedVersion?: number): Promise<void> {
     const current = await this.getById(id);
     if (expectedVersion !== undefined && current.version !== expectedVersion) {
@@ -127,15 +127,11 @@ export class UsersService {
         throw UsersErrors.lastAdmin();
       return users.delete(id, expectedVersion);
     };
-    // Checked before revoking anything, and again under the lock (concurrent demotions).
-    if (isActiveAdmin(current) && (await this.users.countActiveAdmins()) <= 1) {
-      throw UsersErrors.lastAdmin();
-    }
-    await this.accessEvents.accessEnded(id, 'user_deleted');
     const deleted = isActiveAdmin(current)
       ? await this.users.withAdminSetLock(deleteIt)
       : await deleteIt(this.users);
     if (!deleted) await this.throwWhyNotApplied(id);
+    await this.accessEvents.accessEnded(id, 'user_deleted');
     await this.changed(id);
   }
 
@@ -162,10 +158,17 @@ export class UsersService {
       }
     }
     if (isActiveAdmin(existing)) return 'unchanged';
+    // Someone may have registered the admin address first: the operator's password replaces theirs
+    // and their sessions end, so promotion never hands admin rights to whoever got there first.
     const roles: UserRole[] = existing.roles.includes('admin')
       ? existing.roles
       : [...existing.roles, 'admin'];
-    await this.users.update(existing.id, { roles, status: 'active' });
+    await this.users.update(existing.id, {
+      roles,
+      status: 'active',
+      passwordHash: await hashPassword(),
+    });
+    await this.accessEvents.accessEnded(existing.id, 'credentials_reset');
     await this.changed(existing.id);
     return 'promoted';
   }

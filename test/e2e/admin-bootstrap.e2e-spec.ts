@@ -76,7 +76,7 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
     expect((await listUsersAs(second, email, ADMIN_PASSWORD)).status).toBe(200);
   });
 
-  it('promotes an existing non-admin account with that email, keeping its id', async () => {
+  it('promotes an existing account with that email, keeping its id but not its password or sessions', async () => {
     const user = await createSignedInUser(plain.server, { email: uniqueEmail('promote') });
     const denied = await request(plain.server)
       .get('/api/v1/users')
@@ -90,7 +90,16 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
     expect(rows[0].id).toBe(user.id);
     expect(rows[0]).toMatchObject({ status: 'active' });
     expect([...rows[0].roles].sort()).toEqual(['admin', 'user']);
-    expect((await listUsersAs(service, user.email, user.password)).status).toBe(200);
+    // Whoever registered the address first must not end up an admin with their own password.
+    const oldPassword = await request(service.server)
+      .post('/api/v1/auth/login')
+      .send({ email: user.email, password: user.password });
+    expect(oldPassword.status).toBe(401);
+    const oldSession = await request(service.server)
+      .get('/api/v1/users/me')
+      .set('Authorization', user.bearer);
+    expect(oldSession.status).toBe(401);
+    expect((await listUsersAs(service, user.email, ADMIN_PASSWORD)).status).toBe(200);
   });
 
   it('re-activates a disabled account with that email as an admin', async () => {
@@ -114,7 +123,7 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: user.id, status: 'active' });
     expect(rows[0].roles).toContain('admin');
-    expect((await listUsersAs(service, user.email, user.password)).status).toBe(200);
+    expect((await listUsersAs(service, user.email, ADMIN_PASSWORD)).status).toBe(200);
   });
 
   it('refuses a too-short ADMIN_PASSWORD when the configuration loads', async () => {

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { createClient } from '@keyv/redis';
+import { buildIfStale } from './build-if-stale.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -55,6 +56,9 @@ if (!unitOnly) {
     process.exit(1);
   }
 }
+
+// Contract tests boot the built service (the OpenAPI document needs the Swagger CLI plugin).
+if (!unitOnly) buildIfStale();
 
 const nodeOptions = [
   process.env.NODE_OPTIONS,

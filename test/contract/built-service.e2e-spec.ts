@@ -1,0 +1,213 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildUser } from '../factories/user.factory.js';
+import { BuiltService } from '../support/built-service.js';
+import { TEST_REDIS_URL } from '../support/environment.js';
+import { TestDatabase } from '../support/test-database.js';
+
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+describe('the built service, embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'uas-embedded-'));
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('boots, serves, exits 0 on SIGTERM and keeps its data across a restart on the same DATA_DIR', async () => {
+    const env = { NODE_ENV: 'test', LOG_LEVEL: 'warn', DATA_DIR: dataDir };
+    const user = buildUser();
+
+    const first = await BuiltService.start(env);
+    const ready = await (await fetch(first.url('/health/ready'))).json();
+    expect(ready).toMatchObject({ status: 'ok', database: 'up', cache: 'up' });
+    expect((await fetch(first.url('/api/v1/auth/register'), json(user))).status).toBe(201);
+    expect(await first.stop()).toEqual({ code: 0, signal: null });
+
+    const second = await BuiltService.start(env);
+    try {
+      const login = await fetch(
+        second.url('/api/v1/auth/login'),
+        json({ email: user.email, password: user.password }),
+      );
+      expect(login.status).toBe(200);
+    } finally {
+      expect(await second.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+});
+
+describe('the built service refuses unsafe production configuration', () => {
+  it.each([
+    [
+      'the embedded database',
+      { REDIS_URL: 'redis://127.0.0.1:6379', JWT_PRIVATE_KEY_FILE: '/k.pem' },
+      /DATABASE_URL is required/,
+    ],
+    [
+      'generated development keys',
+      { DATABASE_URL: 'postgres://u@127.0.0.1/db', REDIS_URL: 'redis://127.0.0.1:6379' },
+      /JWT_PRIVATE_KEY/,
+    ],
+    [
+      'a wildcard CORS origin',
+      {
+        DATABASE_URL: 'postgres://u@127.0.0.1/db',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        JWT_PRIVATE_KEY_FILE: '/k.pem',
+        CORS_ORIGINS: '*',
+      },
+      /CORS_ORIGINS/,
+    ],
+  ])('exits 1 at once, naming the problem, on %s', async (_case, env, message) => {
+    const service = await BuiltService.spawn({ NODE_ENV: 'production', ...env });
+    const status = await service.exit();
+    expect(status.code).toBe(1);
+    expect(service.output).toMatch(message);
+    expect(service.output).toContain('Invalid configuration');
+  });
+});
+
+describe('the built service, connected mode', () => {
+  let database: TestDatabase;
+  let service: BuiltService;
+
+  beforeAll(async () => {
+    database = await TestDatabase.create();
+    service = await BuiltService.start({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: `test:built:${Date.now()}:`,
+      DATA_DIR: await mkdtemp(path.join(tmpdir(), 'uas-built-')),
+      SHUTDOWN_DRAIN_MS: '800',
+      RATE_LIMIT_LOGIN_PER_MIN: '10000',
+    });
+  });
+
+  afterAll(async () => {
+    await service.stop('SIGKILL');
+    await database.drop();
+  });
+
+  it('publishes an OpenAPI document describing every route, DTO, error and the bearer scheme', async () => {
+    const document = (await (await fetch(service.url('/docs/openapi.json'))).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content?: Record<string, unknown> }>; security?: unknown[] }
+        >
+      >;
+      components: {
+        schemas: Record<
+          string,
+          { properties?: Record<string, { maxLength?: number; minLength?: number }> }
+        >;
+        securitySchemes: Record<string, unknown>;
+      };
+    };
+    expect(Object.keys(document.paths).sort()).toEqual(
+      [
+        '/.well-known/jwks.json',
+        '/api/v1/auth/login',
+        '/api/v1/auth/logout',
+        '/api/v1/auth/logout-all',
+        '/api/v1/auth/password',
+        '/api/v1/auth/refresh',
+        '/api/v1/auth/register',
+        '/api/v1/auth/sessions',
+        '/api/v1/auth/sessions/{id}',
+        '/api/v1/users',
+        '/api/v1/users/me',
+        '/api/v1/users/{id}',
+        '/health/live',
+        '/health/ready',
+      ].sort(),
+    );
+    // The Swagger CLI plugin read the DTOs: validation limits appear without explicit decorators.
+    expect(document.components.schemas.RegisterDto.properties?.password).toMatchObject({
+      minLength: 12,
+      maxLength: 128,
+    });
+    expect(document.components.schemas.ListUsersQueryDto).toBeUndefined();
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    const me = document.paths['/api/v1/users/me'].get;
+    expect(me.security).toEqual([{ bearer: [] }]);
+    expect(me.responses['401'].content?.['application/problem+json']).toEqual({
+      schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
+    });
+    const register = document.paths['/api/v1/auth/register'].post;
+    expect(Object.keys(register.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '409', '429']),
+    );
+  });
+
+  it('logs one access line per request, with request id and route, and no secrets', async () => {
+    const user = buildUser();
+    await fetch(service.url('/api/v1/auth/register'), json(user));
+    await fetch(service.url('/api/v1/auth/login'), {
+      ...json({ email: user.email, password: user.password }),
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': 'trace-login-1',
+        authorization: 'Bearer secret-token-value',
+      },
+    });
+    await fetch(service.url('/health/live'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const lines = service.output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const access = lines.filter(
+      (line) => line.requestId === 'trace-login-1' && line.status !== undefined,
+    );
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({
+      method: 'POST',
+      route: '/api/v1/auth/login',
+      status: 200,
+      level: 'info',
+    });
+    expect(typeof access[0].durationMs).toBe('number');
+    expect(service.output).not.toContain(user.password);
+    expect(service.output).not.toContain('secret-token-value');
+    expect(lines.some((line) => line.path === '/health/live')).toBe(false);
+  });
+
+  it('drains on SIGTERM: readiness 503 at once, in-flight requests finish, then exit 0', async () => {
+    const user = buildUser();
+    await fetch(service.url('/api/v1/auth/register'), json(user));
+    const inFlight = Array.from({ length: 12 }, () =>
+      fetch(
+        service.url('/api/v1/auth/login'),
+        json({ email: user.email, password: user.password }),
+      ).then((r) => r.status),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    service.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const readiness = await fetch(service.url('/health/ready'));
+    expect(readiness.status).toBe(503);
+    expect(((await readiness.json()) as { code: string }).code).toBe('SERVICE_SHUTTING_DOWN');
+
+    expect(await Promise.all(inFlight)).toEqual(Array(12).fill(200));
+    expect(await service.exit()).toEqual({ code: 0, signal: null });
+    await expect(fetch(service.url('/health/live'))).rejects.toThrow();
+  });
+});

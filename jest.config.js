@@ -9,6 +9,7 @@ const shared = {
 };
 
 export default {
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.cjs'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -93,6 +93,8 @@ describe('the built service, connected mode', () => {
       DATA_DIR: await mkdtemp(path.join(tmpdir(), 'uas-built-')),
       SHUTDOWN_DRAIN_MS: '800',
       RATE_LIMIT_LOGIN_PER_MIN: '10000',
+      // The drain test signs one account in 12 times at once; attempts count until they succeed.
+      RATE_LIMIT_LOGIN_FAILURES: '1000',
     });
   });
 

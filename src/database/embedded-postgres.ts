@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { IN_MEMORY_DATA_DIR } from '../config/app-config.js';
 
 /**
@@ -24,6 +24,11 @@ export class EmbeddedPostgres {
 
   /** Starts the database and returns a connection URL for `pg`. */
   async start(): Promise<string> {
+    // Loaded only in embedded mode: connected replicas never pay for PGlite's memory or start-up.
+    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite-socket'),
+    ]);
     if (this.dataDir === IN_MEMORY_DATA_DIR) {
       this.database = await PGlite.create();
     } else {

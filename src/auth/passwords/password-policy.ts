@@ -3,10 +3,12 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
 
-// zxcvbn-ts's list of ~49,000 most common passwords, lower-cased once at startup.
-const COMMON_PASSWORDS = new Set(
-  dictionary['passwords-common'].map((password) => password.toLowerCase()),
-);
+// zxcvbn-ts's list of ~49,000 most common passwords, lower-cased once, on first use.
+let commonPasswords: Set<string> | undefined;
+const common = (): Set<string> =>
+  (commonPasswords ??= new Set(
+    dictionary['passwords-common'].map((password) => password.toLowerCase()),
+  ));
 
 /**
  * True for passwords that appear in the common-password list, as they are or with the digits and
@@ -14,8 +16,8 @@ const COMMON_PASSWORDS = new Set(
  */
 export function isCommonPassword(password: string): boolean {
   const lowered = password.toLowerCase();
-  if (COMMON_PASSWORDS.has(lowered)) return true;
+  if (common().has(lowered)) return true;
   const base = lowered.replace(/[\d\W_]+$/u, '');
-  if (base.length >= 4 && base !== lowered && COMMON_PASSWORDS.has(base)) return true;
+  if (base.length >= 4 && base !== lowered && common().has(base)) return true;
   return /^(.)\1+$/u.test(password);
 }

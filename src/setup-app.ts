@@ -3,7 +3,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import type { HttpLogger } from 'pino-http';
 import { allowedHostsMiddleware } from './common/middleware/allowed-hosts.middleware.js';
 import { jsonContentTypeMiddleware } from './common/middleware/json-content-type.middleware.js';
 import { requestContextMiddleware } from './common/middleware/request-context.middleware.js';
@@ -11,7 +10,8 @@ import { ProblemDetailsDto } from './common/errors/problem-details.dto.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { closeConnectionsWhileDraining } from './lifecycle/graceful-shutdown.js';
-import { HTTP_LOGGER } from './logging/logging.module.js';
+import { accessLogMiddleware, type Loggers } from './logging/logger.factory.js';
+import { LOGGERS } from './logging/logging.module.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -62,7 +62,7 @@ export function setupApp(app: NestExpressApplication): void {
   // access log and metrics come before the body parser so 400/413 answers are recorded too.
   app.use(requestContextMiddleware);
   app.use(closeConnectionsWhileDraining(app.get(ShutdownState)));
-  app.use(app.get<HttpLogger>(HTTP_LOGGER));
+  app.use(accessLogMiddleware(app.get<Loggers>(LOGGERS).access));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(allowedHostsMiddleware(config.http.allowedHosts));
   app.use(helmet());

@@ -59,7 +59,9 @@ export class SessionRevocationService implements OnModuleInit {
     const client = this.redis.client;
     if (client?.isReady && !this.hasUnsyncedWrites) {
       try {
-        const [marker, revoked] = await client.mGet([this.markerKey, this.revokedKey(sessionId)]);
+        const [marker, revoked] = await this.redis.withDeadline(
+          client.mGet([this.markerKey, this.revokedKey(sessionId)]),
+        );
         if (marker !== null) return revoked === null;
         this.startRebuild();
       } catch (error) {
@@ -81,7 +83,7 @@ export class SessionRevocationService implements OnModuleInit {
     try {
       const batch = client.multi();
       for (const id of sessionIds) batch.set(this.revokedKey(id), '1', { EX: this.revokedTtlS });
-      await batch.exec();
+      await this.redis.withDeadline(batch.exec());
     } catch (error) {
       this.hasUnsyncedWrites = true;
       this.redis.logError(error);
@@ -107,7 +109,7 @@ export class SessionRevocationService implements OnModuleInit {
       batch.set(this.revokedKey(id), '1', { EX: Math.max(1, Math.ceil(this.revokedTtlS - ageS)) });
     }
     batch.set(this.markerKey, String(Date.now()), { EX: SYNC_MARKER_TTL_S });
-    await batch.exec();
+    await this.redis.withDeadline(batch.exec());
     this.logger.debug(`Revocation set rebuilt from PostgreSQL (${revoked.length} sessions)`);
   }
 }

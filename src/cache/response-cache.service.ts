@@ -63,7 +63,9 @@ export class ResponseCache implements OnModuleInit {
     const versionKeys = [EPOCH_TAG, ...tags].map((tag) => this.versionKey(tag));
     let values: unknown[];
     try {
-      values = await this.keyv.getMany([this.entryKey(entryKey), ...versionKeys]);
+      values = await this.redis.withDeadline(
+        this.keyv.getMany([this.entryKey(entryKey), ...versionKeys]),
+      );
     } catch (error) {
       this.failed(error);
       return {};
@@ -80,10 +82,12 @@ export class ResponseCache implements OnModuleInit {
     // First read of a tag (or its version expired): give it a version before loading.
     const initialized = versions.map((version) => version ?? randomUUID());
     try {
-      await this.keyv.setMany(
-        versionKeys
-          .map((key, index) => ({ key, value: initialized[index], ttl: VERSION_TTL_MS }))
-          .filter((_, index) => versions[index] === undefined),
+      await this.redis.withDeadline(
+        this.keyv.setMany(
+          versionKeys
+            .map((key, index) => ({ key, value: initialized[index], ttl: VERSION_TTL_MS }))
+            .filter((_, index) => versions[index] === undefined),
+        ),
       );
     } catch (error) {
       this.failed(error);
@@ -101,7 +105,9 @@ export class ResponseCache implements OnModuleInit {
   ): Promise<void> {
     const entry: StoredEntry = { ...response, versions };
     try {
-      await this.keyv.set(this.entryKey(entryKey), entry, (ttlS ?? this.config.cache.ttlS) * 1000);
+      await this.redis.withDeadline(
+        this.keyv.set(this.entryKey(entryKey), entry, (ttlS ?? this.config.cache.ttlS) * 1000),
+      );
     } catch (error) {
       this.failed(error);
     }
@@ -111,12 +117,14 @@ export class ResponseCache implements OnModuleInit {
   async invalidate(tags: string[]): Promise<void> {
     if (!this.isEnabled || tags.length === 0) return;
     try {
-      await this.keyv.setMany(
-        tags.map((tag) => ({
-          key: this.versionKey(tag),
-          value: randomUUID(),
-          ttl: VERSION_TTL_MS,
-        })),
+      await this.redis.withDeadline(
+        this.keyv.setMany(
+          tags.map((tag) => ({
+            key: this.versionKey(tag),
+            value: randomUUID(),
+            ttl: VERSION_TTL_MS,
+          })),
+        ),
       );
       this.metrics.cacheEvents.inc({ event: 'invalidation' }, tags.length);
     } catch (error) {
@@ -128,7 +136,9 @@ export class ResponseCache implements OnModuleInit {
 
   private async bumpEpoch(): Promise<void> {
     try {
-      await this.keyv.set(this.versionKey(EPOCH_TAG), randomUUID(), VERSION_TTL_MS);
+      await this.redis.withDeadline(
+        this.keyv.set(this.versionKey(EPOCH_TAG), randomUUID(), VERSION_TTL_MS),
+      );
       this.isEpochBumpNeeded = false;
     } catch (error) {
       this.failed(error);

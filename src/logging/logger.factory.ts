@@ -1,10 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
 import pretty from 'pino-pretty';
 import type { AppConfig } from '../config/app-config.js';
-import { pathOf, requestIdOf, routePatternOf } from '../common/http/request-context.js';
-import type { Request } from 'express';
+import {
+  type ContextualRequest,
+  elapsedMs,
+  pathOf,
+  requestContextStorage,
+  routePatternOf,
+} from '../common/http/request-context.js';
 
 const CENSOR = '[REDACTED]';
 const SECRET_FIELDS = [
@@ -30,70 +34,74 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-export function createRootLogger(
-  config: Pick<AppConfig, 'logLevel' | 'env'>,
-  destination?: DestinationStream,
-): Logger {
-  const options: LoggerOptions = {
+export interface Loggers {
+  /** Application logs (Nest, services): secrets redacted, request id added from the context. */
+  root: Logger;
+  /** One line per request, built from known-safe fields only, so it skips redaction's cost. */
+  access: Logger;
+}
+
+function baseOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOptions {
+  return {
     level: config.logLevel,
-    redact: { paths: REDACTED_PATHS, censor: CENSOR },
     base: { service: 'user-auth-service' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
-  if (destination) return pino(options, destination);
+}
+
+function createDestination(config: Pick<AppConfig, 'env'>): DestinationStream {
   if (config.env === 'development') {
-    return pino(
-      options,
-      pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l' }),
-    );
+    return pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l' });
   }
-  // Asynchronous writes keep logging off the request's critical path; pino flushes on exit.
-  // Tests write synchronously, so nothing is lost when a test process ends.
+  // Production writes asynchronously in 4 KiB batches, off the request's critical path (pino
+  // flushes on exit); tests write synchronously so nothing is lost when a test process ends.
   const isAsync = config.env === 'production';
-  return pino(
-    options,
-    pino.destination({ dest: 1, sync: !isAsync, minLength: isAsync ? 4096 : 0 }),
-  );
+  return pino.destination({ dest: 1, sync: !isAsync, minLength: isAsync ? 4096 : 0 });
 }
 
-const isHealthProbe = (request: IncomingMessage): boolean =>
-  (request.url ?? '').startsWith('/health/');
-
-/** One access line per request: method, route, status, duration, request id. */
-export function createHttpLogger(logger: Logger): HttpLogger {
-  return pinoHttp({
-    logger,
-    quietReqLogger: true,
-    quietResLogger: true,
-    genReqId: (request) => requestIdOf(request as Request),
-    customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
-    customLogLevel: (request, response, error) => {
-      if (error || response.statusCode >= 500) return 'error';
-      if (isHealthProbe(request)) return 'debug';
-      return 'info';
+export function createLoggers(
+  config: Pick<AppConfig, 'logLevel' | 'env'>,
+  destination: DestinationStream = createDestination(config),
+): Loggers {
+  const root = pino(
+    {
+      ...baseOptions(config),
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      mixin: () => {
+        const context = requestContextStorage.getStore();
+        return context ? { requestId: context.requestId } : {};
+      },
     },
-    customSuccessMessage: (request, response) =>
-      `${request.method} ${pathOf(request as Request)} ${response.statusCode}`,
-    customErrorMessage: (request, response) =>
-      `${request.method} ${pathOf(request as Request)} ${response.statusCode}`,
-    customSuccessObject: (request, response, value: Record<string, unknown>) =>
-      accessLine(request, response, value),
-    customErrorObject: (request, response, _error, value: Record<string, unknown>) =>
-      accessLine(request, response, value),
-  });
+    destination,
+  );
+  const access = pino(baseOptions(config), destination);
+  return { root, access };
 }
 
-function accessLine(
-  request: IncomingMessage,
-  response: ServerResponse,
-  value: Record<string, unknown>,
-): Record<string, unknown> {
-  return {
-    method: request.method,
-    route: routePatternOf(request as Request) ?? null,
-    path: pathOf(request as Request),
-    status: response.statusCode,
-    durationMs: value.durationMs,
+/** One access line per request: method, route, path, status, duration, request id. */
+export function accessLogMiddleware(access: Logger): RequestHandler {
+  return (request: Request, response: Response, next: NextFunction) => {
+    response.once('finish', () => {
+      const status = response.statusCode;
+      // Probes come every few seconds from every orchestrator node: debug only, unless failing.
+      const level =
+        status >= 500 ? 'error' : request.path.startsWith('/health/') ? 'debug' : 'info';
+      if (!access.isLevelEnabled(level)) return;
+      const context = (request as ContextualRequest).context;
+      const path = pathOf(request);
+      access[level](
+        {
+          requestId: context?.requestId,
+          method: request.method,
+          route: routePatternOf(request) ?? null,
+          path,
+          status,
+          durationMs: context ? elapsedMs(context) : undefined,
+        },
+        `${request.method} ${path} ${status}`,
+      );
+    });
+    next();
   };
 }

@@ -1,33 +1,31 @@
 import { Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config/app-config.js';
-import { createHttpLogger, createRootLogger } from './logger.factory.js';
+import { createLoggers, type Loggers } from './logger.factory.js';
 
-export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
-export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+export const LOGGERS = Symbol('LOGGERS');
 
 @Module({
-  providers: [{ provide: ROOT_LOGGER, inject: [APP_CONFIG], useFactory: createRootLogger }],
-  exports: [ROOT_LOGGER],
+  providers: [{ provide: LOGGERS, inject: [APP_CONFIG], useFactory: createLoggers }],
+  exports: [LOGGERS],
 })
-class RootLoggerModule {}
+class LoggersModule {}
 
 /**
- * The access logger is mounted by `setupApp` before the body parser (so a 413 is logged too);
- * nestjs-pino then reuses the logger it attached (`useExisting`) for request-scoped log lines.
+ * nestjs-pino is Nest's logger, on our root pino logger. Its per-request middleware is not
+ * mounted (`forRoutes: []`): the request id comes from the request context (a pino mixin), and
+ * `setupApp` mounts the access logger before the body parser so a 400/413 is logged too.
  */
 @Global()
 @Module({
   imports: [
-    RootLoggerModule,
+    LoggersModule,
     LoggerModule.forRootAsync({
-      imports: [RootLoggerModule],
-      inject: [ROOT_LOGGER],
-      useFactory: (logger: Logger) => ({ pinoHttp: { logger }, useExisting: true }),
+      imports: [LoggersModule],
+      inject: [LOGGERS],
+      useFactory: (loggers: Loggers) => ({ pinoHttp: { logger: loggers.root }, forRoutes: [] }),
     }),
   ],
-  providers: [{ provide: HTTP_LOGGER, inject: [ROOT_LOGGER], useFactory: createHttpLogger }],
-  exports: [RootLoggerModule, HTTP_LOGGER],
+  exports: [LoggersModule],
 })
 export class LoggingModule {}

@@ -61,10 +61,12 @@ export class RateLimitStore {
     const client = this.redis.client;
     if (client?.isReady) {
       try {
-        const [count, resetMs] = (await client.eval(HIT_SCRIPT, {
-          keys: [key],
-          arguments: [String(windowMs)],
-        })) as [number, number];
+        const [count, resetMs] = (await this.redis.withDeadline(
+          client.eval(HIT_SCRIPT, {
+            keys: [key],
+            arguments: [String(windowMs)],
+          }),
+        )) as [number, number];
         return { count, resetMs };
       } catch (error) {
         this.fellBack(error);
@@ -91,10 +93,12 @@ export class RateLimitStore {
     if (client?.isReady) {
       try {
         return Number(
-          await client.eval(ATTEMPT_SCRIPT, {
-            keys: [key],
-            arguments: [String(threshold), String(windowMs), String(baseLockMs), String(now)],
-          }),
+          await this.redis.withDeadline(
+            client.eval(ATTEMPT_SCRIPT, {
+              keys: [key],
+              arguments: [String(threshold), String(windowMs), String(baseLockMs), String(now)],
+            }),
+          ),
         );
       } catch (error) {
         this.fellBack(error);
@@ -115,7 +119,7 @@ export class RateLimitStore {
     this.memory.delete(key);
     const client = this.redis.client;
     if (!client?.isReady) return;
-    await client.del(key).catch((error: unknown) => this.fellBack(error));
+    await this.redis.withDeadline(client.del(key)).catch((error: unknown) => this.fellBack(error));
   }
 
   private memoryEntry(key: string, windowMs: number): MemoryEntry {

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { createClient, type RedisClientType } from '@keyv/redis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Deadlines } from './deadlines.js';
 
 const CONNECT_WAIT_AT_BOOT_MS = 2_000;
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -25,17 +26,18 @@ export function reconnectDelayMs(attempt: number): number {
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly client: RedisClientType | undefined;
   readonly keyPrefix: string;
+  private readonly deadlines: Deadlines;
   private readonly logger = new Logger('Redis');
   private lastErrorLoggedAt = 0;
   private suppressedErrors = 0;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.keyPrefix = config.redis.keyPrefix;
+    this.deadlines = new Deadlines(config.redis.commandTimeoutMs);
     if (!config.redis.url) return;
     this.client = createClient({
       url: config.redis.url,
       disableOfflineQueue: true,
-      commandOptions: { timeout: config.redis.commandTimeoutMs },
       socket: {
         connectTimeout: Math.max(config.redis.commandTimeoutMs * 4, 1_000),
         reconnectStrategy: reconnectDelayMs,
@@ -51,6 +53,11 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   get isReady(): boolean {
     return this.client?.isReady ?? false;
+  }
+
+  /** Bounds a Redis operation to REDIS_COMMAND_TIMEOUT_MS: a slow Redis counts as a failed one. */
+  withDeadline<T>(operation: Promise<T>): Promise<T> {
+    return this.deadlines.track(operation);
   }
 
   key(name: string): string {

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { ContextualRequest } from '../http/request-context.js';
+import {
+  type ContextualRequest,
+  type RequestContext,
+  requestContextStorage,
+} from '../http/request-context.js';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -25,7 +29,8 @@ function formatMs(start: bigint): string {
 export function requestContextMiddleware(request: Request, response: Response, next: NextFunction) {
   const startedAt = process.hrtime.bigint();
   const requestId = resolveRequestId(request.headers['x-request-id']);
-  (request as ContextualRequest).context = { requestId, startedAt };
+  const context: RequestContext = { requestId, startedAt };
+  (request as ContextualRequest).context = context;
   response.setHeader(REQUEST_ID_HEADER, requestId);
 
   const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => Response;
@@ -37,5 +42,6 @@ export function requestContextMiddleware(request: Request, response: Response, n
     }
     return writeHead(...args);
   }) as Response['writeHead'];
-  next();
+  // Everything the request triggers runs inside its context (log lines carry its id).
+  requestContextStorage.run(context, next);
 }

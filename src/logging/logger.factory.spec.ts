@@ -1,0 +1,54 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from '@jest/globals';
+import { requestContextStorage } from '../common/http/request-context.js';
+import { createLoggers } from './logger.factory.js';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, loggers: createLoggers({ logLevel: 'info', env: 'test' }, stream) };
+}
+
+describe('createLoggers', () => {
+  it('adds the current request id to application log lines, and none outside a request', () => {
+    const { lines, loggers } = capture();
+    requestContextStorage.run({ requestId: 'req-42', startedAt: 0n }, () =>
+      loggers.root.info('inside'),
+    );
+    loggers.root.info('outside');
+    expect(lines[0]).toMatchObject({
+      msg: 'inside',
+      requestId: 'req-42',
+      service: 'user-auth-service',
+    });
+    expect(lines[1].requestId).toBeUndefined();
+  });
+
+  it('redacts passwords, tokens and authorization headers at any of the first three levels', () => {
+    const { lines, loggers } = capture();
+    loggers.root.info(
+      {
+        password: 'p1',
+        body: { refreshToken: 'r1', nested: { accessToken: 'a1' } },
+        req: { headers: { authorization: 'Bearer x', cookie: 'sid=1' } },
+      },
+      'secrets',
+    );
+    const text = JSON.stringify(lines[0]);
+    for (const secret of ['p1', 'r1', 'a1', 'Bearer x', 'sid=1'])
+      expect(text).not.toContain(secret);
+    expect(text).toContain('[REDACTED]');
+  });
+
+  it('writes JSON lines with an ISO time and the level as a word', () => {
+    const { lines, loggers } = capture();
+    loggers.access.warn('x');
+    expect(lines[0].level).toBe('warn');
+    expect(String(lines[0].time)).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});

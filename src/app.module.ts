@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
-import { EtagInterceptor } from './common/interceptors/etag.interceptor.js';
 import { ResponseCacheModule } from './cache/cache.module.js';
 import { HttpCacheInterceptor } from './cache/http-cache.interceptor.js';
 import { ProblemDetailsFilter } from './common/filters/problem-details.filter.js';
@@ -31,9 +30,8 @@ import { UsersModule } from './users/users.module.js';
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-    // Outermost first: the cache stores what the ETag interceptor produced.
+    // Global interceptors wrap controller ones: the cache stores what the ETag interceptor produced.
     { provide: APP_INTERCEPTOR, useExisting: HttpCacheInterceptor },
-    { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
   ],
 })
 export class AppModule {}

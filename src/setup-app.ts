@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { allowedHostsMiddleware } from './common/middleware/allowed-hosts.middleware.js';
+import { composeMiddleware } from './common/middleware/compose.js';
 import { jsonContentTypeMiddleware } from './common/middleware/json-content-type.middleware.js';
 import { requestContextMiddleware } from './common/middleware/request-context.middleware.js';
+import { securityHeadersMiddleware } from './common/middleware/security-headers.middleware.js';
 import { ProblemDetailsDto } from './common/errors/problem-details.dto.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { ShutdownState } from './health/shutdown-state.js';
@@ -60,12 +61,16 @@ export function setupApp(app: NestExpressApplication): void {
 
   // Order matters: the request id and timing come first so every response carries them, and the
   // access log and metrics come before the body parser so 400/413 answers are recorded too.
-  app.use(requestContextMiddleware);
-  app.use(closeConnectionsWhileDraining(app.get(ShutdownState)));
-  app.use(accessLogMiddleware(app.get<Loggers>(LOGGERS).access));
-  app.use(httpMetricsMiddleware(app.get(MetricsService)));
-  app.use(allowedHostsMiddleware(config.http.allowedHosts));
-  app.use(helmet());
+  app.use(
+    composeMiddleware(
+      requestContextMiddleware,
+      closeConnectionsWhileDraining(app.get(ShutdownState)),
+      accessLogMiddleware(app.get<Loggers>(LOGGERS).access),
+      httpMetricsMiddleware(app.get(MetricsService)),
+      allowedHostsMiddleware(config.http.allowedHosts),
+      securityHeadersMiddleware(DOCS_PATH),
+    ),
+  );
   if (config.http.corsOrigins.length > 0) {
     const origins = config.http.corsOrigins;
     app.enableCors({

@@ -1,6 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
 import type { AppConfig } from '../config/app-config.js';
 import {
   type ContextualRequest,
@@ -52,7 +51,11 @@ function baseOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOptions {
 
 function createDestination(config: Pick<AppConfig, 'env'>): DestinationStream {
   if (config.env === 'development') {
-    return pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l' });
+    // A transport (worker thread) loads pino-pretty only here, never in production.
+    return pino.transport({
+      target: 'pino-pretty',
+      options: { colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+    });
   }
   // Production writes asynchronously in 4 KiB batches, off the request's critical path (pino
   // flushes on exit); tests write synchronously so nothing is lost when a test process ends.

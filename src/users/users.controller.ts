@@ -8,6 +8,7 @@ import {
   Param,
   Patch,
   Query,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -20,6 +21,7 @@ import {
 import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
 import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { EtagInterceptor } from '../common/interceptors/etag.interceptor.js';
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
 import { WithEtag } from '../common/http/with-etag.js';
@@ -48,6 +50,7 @@ const IF_MATCH = {
 @ApiTags('users')
 @ApiBearerAuth('bearer')
 @ApiProblemResponses(401, 503)
+@UseInterceptors(EtagInterceptor)
 @Controller(`${API_PREFIX}/users`)
 export class UsersController {
   constructor(private readonly users: UsersService) {}

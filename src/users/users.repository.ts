@@ -37,8 +37,13 @@ export class UsersRepository {
     });
   }
 
-  findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+  /** Plain SQL: the hottest read (every uncached /me), without the query builder's overhead. */
+  async findById(id: string): Promise<User | null> {
+    const rows: Record<string, unknown>[] = await this.users.query(
+      'SELECT * FROM users WHERE id = $1',
+      [id],
+    );
+    return rows.length > 0 ? this.toEntity(rows[0]) : null;
   }
 
   findByEmail(email: string): Promise<User | null> {

@@ -48,7 +48,13 @@ describe('HTTP platform', () => {
   it('sets helmet security headers and hides the framework', async () => {
     const response = await api().get('/health/live').expect(200);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['content-security-policy']).toBe(
+      "default-src 'none';frame-ancestors 'none'",
+    );
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    expect(response.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    const docs = await api().get('/docs').expect(200);
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
     expect(response.headers['x-powered-by']).toBeUndefined();
   });
 

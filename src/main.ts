@@ -1,7 +1,28 @@
-import module from 'node:module';
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { APP_CONFIG, ConfigValidationError, type AppConfig } from './config/app-config.js';
+import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { setupApp } from './setup-app.js';
 
-// Node >= 22.1 caches compiled code between starts (NODE_COMPILE_CACHE, else the OS temp dir),
-// which shortens a cold start; a no-op on Node 20. It must run before the application's modules
-// load, hence the dynamic import.
-module.enableCompileCache?.();
-await import('./bootstrap.js');
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  setupApp(app);
+  const config = app.get<AppConfig>(APP_CONFIG);
+  await app.listen(config.http.port, config.http.host);
+  installGracefulShutdown(app, app.get(Logger));
+  app.get(Logger).log(`Listening on http://${config.http.host}:${config.http.port}`, 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  // Configuration errors are the operator's to fix: one readable list, no stack.
+  if (error instanceof ConfigValidationError) console.error(error.message);
+  else console.error('Startup failed:', error);
+  process.exit(1);
+});

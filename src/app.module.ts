@@ -8,6 +8,7 @@ import { createValidationPipe } from './common/pipes/validation.pipe.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InFlightRequests } from './lifecycle/in-flight-requests.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
@@ -30,7 +31,10 @@ import { UsersModule } from './users/users.module.js';
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-    // Global interceptors wrap controller ones: the cache stores what the ETag interceptor produced.
+    InFlightRequests,
+    // Outermost first; global ones wrap controller ones (the cache stores what the ETag
+    // interceptor produced).
+    { provide: APP_INTERCEPTOR, useExisting: InFlightRequests },
     { provide: APP_INTERCEPTOR, useExisting: HttpCacheInterceptor },
   ],
 })

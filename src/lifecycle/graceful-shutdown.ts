@@ -3,6 +3,7 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ShutdownState } from '../health/shutdown-state.js';
+import { InFlightRequests } from './in-flight-requests.js';
 
 const IDLE_SWEEP_INTERVAL_MS = 250;
 
@@ -16,8 +17,8 @@ export function closeConnectionsWhileDraining(state: ShutdownState) {
 
 /**
  * SIGTERM/SIGINT: readiness turns 503 at once; after `SHUTDOWN_DRAIN_MS` (time for the load
- * balancer to notice) the listener closes, in-flight requests finish, then pools and connections
- * close (Nest shutdown hooks) and the process exits 0. `SHUTDOWN_TIMEOUT_MS` bounds the whole
+ * balancer to notice) the listener closes, in-flight requests (and handlers whose client hung up)
+ * finish, then pools and connections close (Nest shutdown hooks) and the process exits 0. `SHUTDOWN_TIMEOUT_MS` bounds the whole
  * drain; past it the process exits 1.
  */
 export function installGracefulShutdown(app: INestApplication, logger: LoggerService): void {
@@ -45,6 +46,7 @@ export function installGracefulShutdown(app: INestApplication, logger: LoggerSer
     const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearInterval(sweeper);
+    await app.get(InFlightRequests).idle();
     await app.close();
     logger.log('Shutdown complete', 'Shutdown');
     clearTimeout(deadline);

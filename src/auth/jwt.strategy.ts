@@ -4,12 +4,12 @@ import type { Request } from 'express';
 import type { Jwt, JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
+import { isUuid } from '../common/validation/uuid.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuthErrors } from './auth.errors.js';
 import { ACCESS_TOKEN_TYPE } from './tokens/access-tokens.js';
 import { SigningKeys } from './tokens/signing-keys.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Tokens claiming to be issued in the future are forged or from a badly skewed clock.
 const MAX_ISSUED_AT_SKEW_S = 60;
 
@@ -57,10 +57,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const now = Math.floor(Date.now() / 1000);
     const isWellFormed =
       token.header.typ === ACCESS_TOKEN_TYPE &&
-      typeof claims.sub === 'string' &&
-      UUID.test(claims.sub) &&
-      typeof claims.sid === 'string' &&
-      UUID.test(claims.sid) &&
+      isUuid(claims.sub) &&
+      isUuid(claims.sid) &&
       Array.isArray(claims.roles) &&
       claims.roles.every((role) => typeof role === 'string') &&
       typeof claims.exp === 'number' &&

@@ -1,10 +1,10 @@
+import { isUuid } from '../common/validation/uuid.js';
+
 /** Opaque keyset cursor over (created_at, id), newest first. */
 export interface UsersPageCursor {
   createdAt: Date;
   id: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(cursor: UsersPageCursor): string {
   return Buffer.from(JSON.stringify({ c: cursor.createdAt.toISOString(), i: cursor.id })).toString(
@@ -18,7 +18,7 @@ export function decodeCursor(value: string): UsersPageCursor | undefined {
     const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const { c, i } = parsed as { c?: unknown; i?: unknown };
-    if (typeof c !== 'string' || typeof i !== 'string' || !UUID.test(i)) return undefined;
+    if (typeof c !== 'string' || typeof i !== 'string' || !isUuid(i)) return undefined;
     const createdAt = new Date(c);
     return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id: i };
   } catch {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import {
   type ContextualRequest,
+  elapsedMs,
   type RequestContext,
   requestContextStorage,
 } from '../http/request-context.js';
@@ -15,10 +16,6 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:=+/@-]{0,127}$/;
 export function resolveRequestId(incoming: string | string[] | undefined): string {
   const candidate = Array.isArray(incoming) ? incoming[0] : incoming;
   return candidate !== undefined && SAFE_REQUEST_ID.test(candidate) ? candidate : randomUUID();
-}
-
-function formatMs(start: bigint): string {
-  return (Number(process.hrtime.bigint() - start) / 1e6).toFixed(2);
 }
 
 /**
@@ -36,7 +33,7 @@ export function requestContextMiddleware(request: Request, response: Response, n
   const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => Response;
   response.writeHead = ((...args: unknown[]) => {
     if (!response.headersSent) {
-      const elapsed = formatMs(startedAt);
+      const elapsed = elapsedMs(context).toFixed(2);
       response.setHeader('X-Response-Time', `${elapsed}ms`);
       response.setHeader('Server-Timing', `total;dur=${elapsed}`);
     }

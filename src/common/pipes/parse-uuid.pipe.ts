@@ -1,10 +1,6 @@
 import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { isUuid } from '../validation/uuid.js';
 import { requestValidationError } from './validation.pipe.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (value: unknown): value is string =>
-  typeof value === 'string' && UUID.test(value);
 
 /** Path ids are UUIDs; anything else is a 400 naming the parameter, never a database error. */
 @Injectable()

@@ -16,14 +16,13 @@ export function useRuntime(binary) {
 
 export function build() {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'],
-      { cwd: root, stdio: 'inherit' },
-    );
+    const child = spawn(process.execPath, [path.join(root, 'scripts', 'build.mjs')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`nest build failed (exit ${code})`)),
+      code === 0 ? resolve() : reject(new Error(`the build failed (exit ${code})`)),
     );
   });
 }
@@ -89,13 +88,13 @@ class ChildProcess {
 }
 
 /**
- * Spawns `node [nodeArgs] dist/main.js`, its output appended to `logFile`, and waits for the first
+ * Spawns `node [nodeArgs] dist/bundle/main.js` (what the image runs), its output appended to `logFile`, and waits for the first
  * 200 from /health/ready. `coldStartMs` runs from the spawn to that answer.
  */
 export async function startService({ env, port, logFile, nodeArgs = [], timeoutMs = 60_000 }) {
   const output = openSync(logFile, 'a');
   const started = performance.now();
-  const child = spawn(runtime, [...nodeArgs, path.join(root, 'dist', 'main.js')], {
+  const child = spawn(runtime, [...nodeArgs, path.join(root, 'dist', 'bundle', 'main.js')], {
     cwd: root,
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', output, output],

@@ -79,7 +79,10 @@ function sourceLine(results) {
 
 export function machineLine(results) {
   const m = results.machine;
-  return `${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${results.generator.name} ${results.generator.version}`;
+  const flags = results.settings.nodeOptions
+    ? ` (NODE_OPTIONS="${results.settings.nodeOptions}")`
+    : '';
+  return `${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}${flags}, ${results.generator.name} ${results.generator.version}`;
 }
 
 const probeText = (during) =>

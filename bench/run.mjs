@@ -3,7 +3,7 @@
 // bench/README.md for the options and what each number means.
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,6 +51,7 @@ function readOptions() {
       'keep-logs': { type: 'boolean', default: false },
       'wait-idle': { type: 'boolean', default: false },
       node: { type: 'string' },
+      'node-options': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -59,6 +60,7 @@ function readOptions() {
       'Usage: npm run bench -- [--quick] [--only=a,b] [--profile=a,b] [--generator=wrk|autocannon]\n' +
         '       [--rounds=N] [--duration=S] [--warmup=S] [--skip-build] [--keep-logs] [--wait-idle]\n' +
         '       [--node=<path to the node binary for the service and the baseline>]\n' +
+        '       [--node-options="<flags for the service; default: NODE_OPTIONS from the Dockerfile>"]\n' +
         'See bench/README.md.',
     );
     process.exit(0);
@@ -69,6 +71,7 @@ function readOptions() {
   return {
     quick,
     node: values.node,
+    nodeOptions: values['node-options'] ?? productionNodeOptions(),
     skipBuild: values['skip-build'],
     generator: values.generator,
     only: values.only?.split(',').map((name) => name.trim()),
@@ -124,14 +127,26 @@ function sourceState() {
   };
 }
 
+/** The V8 flags the production image runs with (the Dockerfile's `ENV NODE_OPTIONS`). */
+function productionNodeOptions() {
+  const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const value = /^\s*NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
+  if (value === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS="..."');
+  return value;
+}
+
 /** Production settings (as in deploy/k8s), with limits raised so the benchmark is never throttled. */
-function serviceEnvironment({ databaseUrl, redisUrl, prefix, dataDir, keyFile }, overrides = {}) {
+function serviceEnvironment(
+  { databaseUrl, redisUrl, prefix, dataDir, keyFile, nodeOptions },
+  overrides = {},
+) {
   const passThrough = ['PATH', 'HOME', 'TMPDIR', 'UV_THREADPOOL_SIZE'].filter(
     (name) => process.env[name] !== undefined,
   );
   return {
     ...Object.fromEntries(passThrough.map((name) => [name, process.env[name]])),
     NODE_ENV: 'production',
+    NODE_OPTIONS: nodeOptions,
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
@@ -443,6 +458,7 @@ async function main() {
       prefix,
       dataDir,
       keyFile,
+      nodeOptions: options.nodeOptions,
     });
     const logFile = path.join(workDir, 'service.log');
 
@@ -552,6 +568,7 @@ async function main() {
         tokenUsers: options.tokenUsers,
         wrkThreads: options.wrkThreads,
         nodeEnv: environment.NODE_ENV,
+        nodeOptions: environment.NODE_OPTIONS,
         logLevel: environment.LOG_LEVEL,
       },
       units: { rps: 'requests/s', p50: 'ms', p99: 'ms', errors: 'non-2xx + socket errors' },

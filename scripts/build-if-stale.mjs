@@ -1,10 +1,10 @@
-// Builds dist/ with the Nest CLI when it is missing or older than the sources.
+// Builds dist/ (scripts/build.mjs) when it is missing or older than the sources.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { entry, root } from './build.mjs';
 
-export const root = path.resolve(import.meta.dirname, '..');
-export const entry = path.join(root, 'dist', 'main.js');
+export { entry, root };
 
 function newestMtime(dir) {
   let newest = 0;
@@ -18,19 +18,19 @@ function newestMtime(dir) {
 export function buildIfStale() {
   const inputs = [
     newestMtime(path.join(root, 'src')),
-    ...['package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json'].map(
-      (file) => statSync(path.join(root, file)).mtimeMs,
-    ),
+    ...[
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'nest-cli.json',
+      'scripts/build.mjs',
+    ].map((file) => statSync(path.join(root, file)).mtimeMs),
   ];
   if (existsSync(entry) && Math.max(...inputs) <= statSync(entry).mtimeMs) return;
   console.log('Building (dist/ is missing or older than the sources)...');
-  const build = spawnSync(
-    process.execPath,
-    [path.join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }

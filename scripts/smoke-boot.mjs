@@ -14,7 +14,7 @@ const port = await new Promise((resolve) => {
     server.close(() => resolve(free));
   });
 });
-const child = spawn(node, [path.join(root, 'dist/main.js')], {
+const child = spawn(node, [path.join(root, 'dist/bundle/main.js')], {
   cwd: root,
   env: {
     PATH: process.env.PATH,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { APP_CONFIG, ConfigValidationError, type AppConfig } from './config/app-config.js';
@@ -8,7 +8,9 @@ import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { setupApp } from './setup-app.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  // An explicit adapter: left to itself, NestFactory imports @nestjs/platform-express by name at run
+  // time, which in the bundle would load a second copy of Nest from node_modules.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, new ExpressAdapter(), {
     bufferLogs: true,
     bodyParser: false,
     abortOnError: false,

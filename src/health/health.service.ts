@@ -4,6 +4,7 @@ import {
   TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { CacheHealthIndicator } from './cache-health.indicator.js';
 import { ShutdownState } from './shutdown-state.js';
@@ -29,6 +30,7 @@ export class HealthService {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly dataSource: DataSource,
     private readonly cache: CacheHealthIndicator,
     private readonly shutdown: ShutdownState,
   ) {}
@@ -45,7 +47,13 @@ export class HealthService {
     }
     try {
       const result = await this.health.check([
-        () => this.database.pingCheck('database').withTimeout(DATABASE_PING_TIMEOUT_MS),
+        // The data source is passed in: terminus would otherwise import @nestjs/typeorm by name to
+        // look it up, which in the bundle finds a second copy whose DI token matches nothing.
+        () =>
+          this.database.pingCheck('database', {
+            connection: this.dataSource,
+            timeout: DATABASE_PING_TIMEOUT_MS,
+          }),
         () => this.cache.check('cache'),
       ]);
       return {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import {
@@ -51,10 +52,14 @@ function baseOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOptions {
 
 function createDestination(config: Pick<AppConfig, 'env'>): DestinationStream {
   if (config.env === 'development') {
-    // A transport (worker thread) loads pino-pretty only here, never in production.
-    return pino.transport({
-      target: 'pino-pretty',
-      options: { colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+    // Loaded only here, never in production. Formatted in-process: a transport's worker thread
+    // starts from pino's own files, which the bundle (dist/bundle) does not have beside it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+    return pretty.build({
+      colorize: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      sync: true,
     });
   }
   // Production writes asynchronously in 4 KiB batches, off the request's critical path (pino

@@ -47,6 +47,22 @@ describe('the built service, embedded mode (no DATABASE_URL, no REDIS_URL)', () 
   });
 });
 
+describe('the built service, development mode (no NODE_ENV)', () => {
+  it('boots on the embedded defaults and prints human-readable log lines', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'uas-development-'));
+    const service = await BuiltService.start({ DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    try {
+      expect((await fetch(service.url('/health/live'))).status).toBe(200);
+      // pino-pretty, loaded from node_modules by the bundle: "[12:00:00.000] INFO ..." lines.
+      expect(service.output).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] .*INFO.*Listening on/m);
+      expect(service.output).not.toMatch(/^\{"level"/m);
+    } finally {
+      expect(await service.stop()).toEqual({ code: 0, signal: null });
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the built service refuses unsafe production configuration', () => {
   it.each([
     [
@@ -101,6 +117,42 @@ describe('the built service, connected mode', () => {
   afterAll(async () => {
     await service.stop('SIGKILL');
     await database.drop();
+  });
+
+  // The bundle must hold one copy of each library: a second one loaded from node_modules by name
+  // would leave validation metadata, DI tokens or the data source behind (see scripts/build.mjs).
+  it('validates, authenticates, caches and checks the database as the source does', async () => {
+    const ready = await fetch(service.url('/health/ready'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ database: 'up', cache: 'up' });
+
+    const invalid = await fetch(
+      service.url('/api/v1/auth/register'),
+      json({ email: 'not-an-email', password: 'short', extra: 1 }),
+    );
+    expect(invalid.status).toBe(400);
+    const problem = (await invalid.json()) as { errors: { field: string }[] };
+    expect(new Set(problem.errors.map((error) => error.field))).toEqual(
+      new Set(['email', 'extra', 'password']),
+    );
+    expect((await fetch(service.url('/api/v1/users/me'))).status).toBe(401);
+
+    const user = buildUser();
+    expect((await fetch(service.url('/api/v1/auth/register'), json(user))).status).toBe(201);
+    const login = await fetch(
+      service.url('/api/v1/auth/login'),
+      json({ email: user.email, password: user.password }),
+    );
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const me = () =>
+      fetch(service.url('/api/v1/users/me'), {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+    const first = await me();
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { email: string }).email).toBe(user.email.toLowerCase());
+    const second = await me();
+    expect(second.headers.get('x-cache')).toBe('HIT');
   });
 
   it('publishes an OpenAPI document describing every route, DTO, error and the bearer scheme', async () => {

@@ -312,6 +312,21 @@ const podConfig = (container: Container): AppConfig => loadAppConfig(podEnvironm
 const shutdownBudgetS = (config: AppConfig): number =>
   (config.shutdown.drainMs + config.shutdown.timeoutMs) / 1000;
 
+/** A Kubernetes memory quantity (`384Mi`, `1Gi`, `512M`) in MiB. */
+function mebibytes(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
+  if (!match) return NaN;
+  const factor: Record<string, number> = {
+    Ki: 1 / 1024,
+    Mi: 1,
+    Gi: 1024,
+    K: 1000 / 2 ** 20,
+    M: 1e6 / 2 ** 20,
+    G: 1e9 / 2 ** 20,
+  };
+  return Number(match[1]) * (match[2] ? factor[match[2]] : 1 / 2 ** 20);
+}
+
 function durationSeconds(value: string): number {
   const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
   const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
@@ -400,7 +415,7 @@ describe('Dockerfile', () => {
 
   it('starts node directly in exec form with SIGTERM as the stop signal', () => {
     const command = instructionsOf(runtimeChain, 'CMD').at(-1) ?? '';
-    expect(JSON.parse(command)).toEqual(['node', 'dist/main.js']);
+    expect(JSON.parse(command)).toEqual(['node', 'dist/bundle/main.js']);
     expect(instructionsOf(runtimeChain, 'ENTRYPOINT')).toEqual([]);
     expect(instructionsOf(runtimeChain, 'STOPSIGNAL').at(-1)).toBe('SIGTERM');
   });
@@ -573,6 +588,22 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         expect(Object.keys(bound ?? {}).sort()).toEqual(['cpu', 'memory']);
       }
     }
+  });
+
+  it("bounds the V8 heap in the image well inside the API container's memory limit", () => {
+    // V8 sizes its heap from the host's memory; without caps RSS passed 500 MiB under load.
+    const { stages } = parseDockerfile(readText('Dockerfile'));
+    const env = instructionsOf(stageChain(stages, stages.at(-1)!), 'ENV').join(' ');
+    const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(env)?.[1] ?? '';
+    const flag = (name: string) => Number(new RegExp(`--${name}=(\\d+)`).exec(nodeOptions)?.[1]);
+    const oldSpaceMiB = flag('max-old-space-size');
+    const semiSpaceMiB = flag('max-semi-space-size');
+    expect(oldSpaceMiB).toBeGreaterThan(0);
+    expect(semiSpaceMiB).toBeGreaterThan(0);
+    const limitMiB = mebibytes(String(apiContainer.resources?.limits?.memory ?? ''));
+    // Code, native memory and the argon2 workers (19 MiB per hash) live outside the heap.
+    expect(oldSpaceMiB + 3 * semiSpaceMiB + 160).toBeLessThanOrEqual(limitMiB);
+    expect(apiContainer.env?.some((variable) => variable.name === 'NODE_OPTIONS')).toBe(false);
   });
 
   it('gives a pod longer to terminate than the service needs to drain and shut down', () => {

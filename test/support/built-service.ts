@@ -5,14 +5,14 @@ import type { Environment } from './test-app.js';
 import { waitUntil } from './wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-export const BUILT_ENTRY = path.join(ROOT, 'dist', 'main.js');
+export const BUILT_ENTRY = path.join(ROOT, 'dist', 'bundle', 'main.js');
 
 export interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
 
-/** The built service (`node dist/main.js`) as its own process, as the image runs it. */
+/** The built service (`node dist/bundle/main.js`) as its own process, as the image runs it. */
 export class BuiltService {
   output = '';
   private readonly exited: Promise<ExitStatus>;

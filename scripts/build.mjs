@@ -5,6 +5,7 @@
 // The CLIs (dist/database/migration-cli.js, dist/auth/create-admin.cli.js) stay unbundled.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -42,6 +43,34 @@ export function escapeNonAscii(source) {
   );
 }
 
+/**
+ * @nestjs/typeorm reads two classes removed in TypeORM 1 through `createRequire(...)('typeorm')`,
+ * which the bundler cannot follow: at run time it loaded a second, complete TypeORM (every driver)
+ * from node_modules, 8 MiB of RSS. The same lookup against the bundled TypeORM instead.
+ */
+const typeormCompatPlugin = {
+  name: 'nestjs-typeorm-compat',
+  setup(build) {
+    build.onLoad(
+      { filter: /@nestjs[\\/]typeorm[\\/]dist[\\/]common[\\/]typeorm-compat\.js$/ },
+      async (args) => {
+        const original = await readFile(args.path, 'utf8');
+        if (!original.includes("require('typeorm')")) {
+          throw new Error(`${args.path} changed: review the nestjs-typeorm-compat plugin`);
+        }
+        return {
+          loader: 'js',
+          contents: [
+            "import * as typeorm from 'typeorm';",
+            "export const Connection = typeorm['Connection'];",
+            "export const AbstractRepository = typeorm['AbstractRepository'];",
+          ].join('\n'),
+        };
+      },
+    );
+  },
+};
+
 export async function bundle() {
   const { build } = await import('esbuild');
   const { outputFiles } = await build({
@@ -52,6 +81,7 @@ export async function bundle() {
     format: 'esm',
     target: 'node20.19',
     external: EXTERNAL,
+    plugins: [typeormCompatPlugin],
     // Nest, TypeORM and our logs name classes (DI tokens, entity metadata, log contexts).
     keepNames: true,
     // Chains tsc's maps, so `--enable-source-maps` points at src/*.ts.

@@ -71,6 +71,46 @@ const typeormCompatPlugin = {
   },
 };
 
+/**
+ * Classes keep their names. Bundling renames clashing top-level names (two modules' `Logger`s), and
+ * tsc's `let X = class X {...}` for decorated classes makes it rename the inner `X` too, so
+ * `X.name` became `X2` or `_X`: Swagger names schemas after DTO classes, and Nest's and our logs
+ * name their context after classes. esbuild's keepNames would fix that by wrapping every function
+ * as well, also the closures libraries create per request (rxjs operators, Express handlers), in a
+ * call that redefines `name`: 12% of a /health/live request's CPU. Instead, every class head in
+ * the service's own modules and in Nest's gets a static block that sets its written name.
+ */
+const CLASS_HEAD =
+  /^([ \t]*(?:export\s+(?:default\s+)?)?(?:(?:let|var|const)\s+[\w$]+\s*=\s*)?class\s+([A-Za-z_$][\w$]*)\b[^{\n]*\{)/gm;
+const KEEP_CLASS_NAME_HELPER =
+  "const __keepClassName = (target, name) => { if (target.name !== name) Object.defineProperty(target, 'name', { value: name, configurable: true }); };";
+
+export function withClassNamesKept(source) {
+  return source.replace(
+    CLASS_HEAD,
+    (head, _match, name) => `${head} static { __keepClassName(this, ${JSON.stringify(name)}); }`,
+  );
+}
+
+const classNamesPlugin = {
+  name: 'keep-class-names',
+  setup(build) {
+    const ownCode = path.join(root, 'dist') + path.sep;
+    const nest = path.join(root, 'node_modules', '@nestjs') + path.sep;
+    build.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (!args.path.startsWith(ownCode) && !args.path.startsWith(nest)) return undefined;
+      const code = withClassNamesKept(await readFile(args.path, 'utf8'));
+      // Lines stay where they were, so tsc's source map (inlined: esbuild reads data URLs from a
+      // plugin's output) still leads the bundle's map to src/*.ts.
+      const map = await readFile(`${args.path}.map`, 'utf8').catch(() => undefined);
+      const contents = map
+        ? `${code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '')}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}\n`
+        : code;
+      return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 export async function bundle() {
   const { build } = await import('esbuild');
   const { outputFiles } = await build({
@@ -81,9 +121,7 @@ export async function bundle() {
     format: 'esm',
     target: 'node20.19',
     external: EXTERNAL,
-    plugins: [typeormCompatPlugin],
-    // Nest, TypeORM and our logs name classes (DI tokens, entity metadata, log contexts).
-    keepNames: true,
+    plugins: [typeormCompatPlugin, classNamesPlugin],
     // Chains tsc's maps, so `--enable-source-maps` points at src/*.ts.
     sourcemap: true,
     sourcesContent: false,
@@ -92,7 +130,10 @@ export async function bundle() {
     write: false,
     // CommonJS dependencies call require() for Node's built-ins and for the externals above.
     banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      js: [
+        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        KEEP_CLASS_NAME_HELPER,
+      ].join('\n'),
     },
   });
   mkdirSync(path.dirname(entry), { recursive: true });
@@ -110,7 +151,7 @@ export function compile() {
   if (result.status !== 0) throw new Error(`nest build failed (exit ${result.status})`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     compile();
     await bundle();

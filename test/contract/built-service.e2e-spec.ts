@@ -242,6 +242,11 @@ describe('the built service, connected mode', () => {
     expect(service.output).not.toContain(user.password);
     expect(service.output).not.toContain('secret-token-value');
     expect(lines.some((line) => line.path === '/health/live')).toBe(false);
+    // Class names survive the bundle (scripts/build.mjs): Nest names its log contexts after them.
+    const contexts = new Set(lines.map((line) => line.context));
+    for (const context of ['InstanceLoader', 'RoutesResolver', 'NestApplication']) {
+      expect(contexts.has(context)).toBe(true);
+    }
   });
 
   it('drains on SIGTERM: readiness 503 at once, in-flight requests finish, then exit 0', async () => {

@@ -27,7 +27,8 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
 FROM base AS runtime
 # V8 sizes its heap from the host's memory, not the container's: unbounded, young-generation
 # semi-spaces of 64 MiB and a lazily collected old space took RSS past 500 MiB under load (limit:
-# 384Mi). These caps hold it near 210 MiB for a small throughput cost (README, Performance).
+# 384Mi). These caps hold it near 205 MiB at about a fifth of /health/live's throughput
+# (README, Performance). Raise --max-old-space-size with the pod's memory limit.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=128" \
     PORT=3000

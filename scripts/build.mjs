@@ -111,9 +111,35 @@ const classNamesPlugin = {
   },
 };
 
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+
+/**
+ * A bundled module that requires or imports a bundled package by name at run time gets a second
+ * copy from node_modules, whose classes and DI tokens match nothing in the bundle (as
+ * @nestjs/typeorm's compatibility lookup did). Literal specifiers are found here; lookups by a
+ * variable (NestFactory's adapter, terminus's packages) are avoided at their call sites.
+ */
+export function secondCopies(source, inputs) {
+  const bundled = new Set(
+    Object.keys(inputs)
+      .map((input) => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
+      .filter(Boolean),
+  );
+  const loads = source.matchAll(
+    /\b(?:__require|require\d*)\(\s*"([^"./][^"]*)"\s*\)|\bimport\(\s*"([^"./][^"]*)"\s*\)/g,
+  );
+  return [...new Set([...loads].map((match) => match[1] ?? match[2]))].filter((specifier) =>
+    bundled.has(packageOf(specifier)),
+  );
+}
+
 export async function bundle() {
   const { build } = await import('esbuild');
-  const { outputFiles } = await build({
+  const { outputFiles, metafile } = await build({
     entryPoints: [path.join(root, 'dist', 'main.js')],
     outfile: entry,
     bundle: true,
@@ -128,6 +154,7 @@ export async function bundle() {
     legalComments: 'linked',
     logLevel: 'error',
     write: false,
+    metafile: true,
     // CommonJS dependencies call require() for Node's built-ins and for the externals above.
     banner: {
       js: [
@@ -136,6 +163,13 @@ export async function bundle() {
       ].join('\n'),
     },
   });
+  const main = outputFiles.find((file) => file.path === entry);
+  const duplicated = secondCopies(main.text, metafile.inputs);
+  if (duplicated.length > 0) {
+    throw new Error(
+      `the bundle loads bundled packages again at run time: ${duplicated.join(', ')}`,
+    );
+  }
   mkdirSync(path.dirname(entry), { recursive: true });
   for (const file of outputFiles) {
     writeFileSync(file.path, file.path === entry ? escapeNonAscii(file.text) : file.contents);

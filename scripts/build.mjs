@@ -147,6 +147,7 @@ export async function bundle() {
     format: 'esm',
     target: 'node20.19',
     external: EXTERNAL,
+    // The first plugin to return contents for a file wins: the compat stub before the class names.
     plugins: [typeormCompatPlugin, classNamesPlugin],
     // Chains tsc's maps, so `--enable-source-maps` points at src/*.ts.
     sourcemap: true,
@@ -164,6 +165,13 @@ export async function bundle() {
     },
   });
   const main = outputFiles.find((file) => file.path === entry);
+  // esbuild reprints every real static block over several lines; one left on a single line was a
+  // "class X {" at the start of a line inside a string or template, which CLASS_HEAD rewrote.
+  if (main.text.includes('static { __keepClassName(')) {
+    throw new Error(
+      'a class-name block landed inside a string: narrow CLASS_HEAD in scripts/build.mjs',
+    );
+  }
   const duplicated = secondCopies(main.text, metafile.inputs);
   if (duplicated.length > 0) {
     throw new Error(

@@ -49,6 +49,10 @@ function refresh(server: Server, refreshToken: string) {
   return request(server).post('/api/v1/auth/refresh').send({ refreshToken });
 }
 
+function logout(server: Server, accessToken: string) {
+  return request(server).post('/api/v1/auth/logout').set('Authorization', `Bearer ${accessToken}`);
+}
+
 function listSessions(server: Server, accessToken: string) {
   return request(server).get('/api/v1/auth/sessions').set('Authorization', `Bearer ${accessToken}`);
 }
@@ -377,10 +381,7 @@ describe('auth', () => {
     it('never resurrects a logged-out session through a grace-window repeat', async () => {
       const user = await createSignedInUser(service.server);
       const rotated = await refresh(service.server, user.tokens.refreshToken).expect(200);
-      await api()
-        .post('/api/v1/auth/logout')
-        .set('Authorization', `Bearer ${(rotated.body as TokenPair).accessToken}`)
-        .expect(204);
+      await logout(service.server, (rotated.body as TokenPair).accessToken).expect(204);
 
       const repeat = await refresh(service.server, user.tokens.refreshToken);
       expect(repeat.status).toBe(401);
@@ -435,10 +436,7 @@ describe('auth', () => {
       const session = await signIn(service.server, user);
       await me(service.server, session.accessToken).expect(200);
 
-      await api()
-        .post('/api/v1/auth/logout')
-        .set('Authorization', `Bearer ${session.accessToken}`)
-        .expect(204);
+      await logout(service.server, session.accessToken).expect(204);
 
       expectUnauthorized(await me(service.server, session.accessToken), 'AUTH_SESSION_REVOKED');
       expectUnauthorized(
@@ -452,10 +450,7 @@ describe('auth', () => {
       const leaving = await signIn(service.server, user);
       const staying = await signIn(service.server, user);
 
-      await api()
-        .post('/api/v1/auth/logout')
-        .set('Authorization', `Bearer ${leaving.accessToken}`)
-        .expect(204);
+      await logout(service.server, leaving.accessToken).expect(204);
 
       await me(service.server, staying.accessToken).expect(200);
       await refresh(service.server, staying.refreshToken).expect(200);
@@ -530,10 +525,7 @@ describe('auth', () => {
       const user = await registerUser(service.server);
       const leaving = await signIn(service.server, user);
       const staying = await signIn(service.server, user);
-      await api()
-        .post('/api/v1/auth/logout')
-        .set('Authorization', `Bearer ${leaving.accessToken}`)
-        .expect(204);
+      await logout(service.server, leaving.accessToken).expect(204);
 
       const response = await listSessions(service.server, staying.accessToken).expect(200);
       expect((response.body as SessionBody[]).map((session) => session.id)).toEqual([

@@ -4,8 +4,9 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer, get as httpGet } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bundle, compile, entry, root } from '../scripts/build.mjs';
 
-export const root = path.resolve(import.meta.dirname, '..');
+export { root };
 
 // The Node binary that runs the service and the baseline (`--node`); the build and the harness
 // use the one running this script.
@@ -14,17 +15,10 @@ export function useRuntime(binary) {
   runtime = binary;
 }
 
-export function build() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'scripts', 'build.mjs')], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`the build failed (exit ${code})`)),
-    );
-  });
+/** `npm run build`, in this process: tsc via the Nest CLI, then the bundle the service runs. */
+export async function build() {
+  compile();
+  await bundle();
 }
 
 export async function freePort() {
@@ -94,7 +88,7 @@ class ChildProcess {
 export async function startService({ env, port, logFile, nodeArgs = [], timeoutMs = 60_000 }) {
   const output = openSync(logFile, 'a');
   const started = performance.now();
-  const child = spawn(runtime, [...nodeArgs, path.join(root, 'dist', 'bundle', 'main.js')], {
+  const child = spawn(runtime, [...nodeArgs, entry], {
     cwd: root,
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', output, output],

@@ -3,9 +3,8 @@
 // production runtime (Node 24) as well as on the development one.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
+import { entry, root } from './build.mjs';
 
-const root = path.resolve(import.meta.dirname, '..');
 const node = process.argv[2] ?? process.execPath;
 
 const port = await new Promise((resolve) => {
@@ -14,7 +13,7 @@ const port = await new Promise((resolve) => {
     server.close(() => resolve(free));
   });
 });
-const child = spawn(node, [path.join(root, 'dist/bundle/main.js')], {
+const child = spawn(node, [entry], {
   cwd: root,
   env: {
     PATH: process.env.PATH,

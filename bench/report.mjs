@@ -77,12 +77,32 @@ function sourceLine(results) {
   return `commit ${source.commit}${dirty}${source.built ? '' : ' (dist/ not rebuilt)'}`;
 }
 
+/** "Node v24.21.0 (production runtime)", or which major production runs instead. */
+export function runtimeLabel(runtime) {
+  const role = runtime.isProduction
+    ? 'production runtime'
+    : `not the production runtime, Node ${runtime.productionMajor}`;
+  return `Node ${runtime.node} (${role})`;
+}
+
+const runtimeOf = (results) =>
+  results.runtime ? runtimeLabel(results.runtime) : `Node ${results.machine.node}`;
+
 export function machineLine(results) {
   const m = results.machine;
   const flags = results.settings.nodeOptions
     ? ` (NODE_OPTIONS="${results.settings.nodeOptions}")`
     : '';
-  return `${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}${flags}, ${results.generator.name} ${results.generator.version}`;
+  return `${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, ${runtimeOf(results)}${flags}, ${results.generator.name} ${results.generator.version}`;
+}
+
+/** The targets are set for the production runtime; a run on another one says so up front. */
+function runtimeWarning(results) {
+  if (!results.runtime || results.runtime.isProduction) return undefined;
+  return (
+    `The service ran on ${runtimeLabel(results.runtime)}: the targets are set for ` +
+    `Node ${results.runtime.productionMajor}, so MISS here says little (drop --node to use it).`
+  );
 }
 
 const probeText = (during) =>
@@ -129,6 +149,7 @@ export function printReport(results) {
     `Benchmark ${results.generatedAt} (${results.mode}) of ${sourceLine(results)} on ${machineLine(results)}`,
     `Median of ${results.settings.rounds} round(s) of ${results.settings.durationS} s after ${results.settings.warmupS} s warm-up; ` +
       'ratio = service req/s / raw node:http req/s, rounds alternating.',
+    ...(runtimeWarning(results) ? [`WARNING: ${runtimeWarning(results)}`] : []),
     '',
     textTable(HEADER, scenarioRows(results)),
     '',
@@ -161,6 +182,7 @@ function markdown(results) {
           '**Load from autocannon (JavaScript): it competes for the CPUs; ratios are flattered.**',
         ]
       : []),
+    ...(runtimeWarning(results) ? ['', `**${runtimeWarning(results)}**`] : []),
     '',
     '![Service throughput relative to raw node:http](latest.svg)',
     '',

@@ -31,8 +31,9 @@ import {
   useRuntime,
 } from './processes.mjs';
 import { formatProfile, summarizeProfile } from './profile-summary.mjs';
-import { printReport, writeReport } from './report.mjs';
+import { printReport, runtimeLabel, writeReport } from './report.mjs';
 import { defineScenarios, evaluateTargets, PROBE } from './scenarios.mjs';
+import { majorOf, PRODUCTION_NODE_MAJOR, productionNode } from '../scripts/production-node.mjs';
 
 const PASSWORD = 'bench-Password-7f3kq9';
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
@@ -59,7 +60,8 @@ function readOptions() {
     console.log(
       'Usage: npm run bench -- [--quick] [--only=a,b] [--profile=a,b] [--generator=wrk|autocannon]\n' +
         '       [--rounds=N] [--duration=S] [--warmup=S] [--skip-build] [--keep-logs] [--wait-idle]\n' +
-        '       [--node=<path to the node binary for the service and the baseline>]\n' +
+        '       [--node=<node binary for the service and the baseline; default: the production\n' +
+        '                Node from scripts/production-node.mjs, installed once into ~/.cache>]\n' +
         '       [--node-options="<flags for the service; default: NODE_OPTIONS from the Dockerfile>"]\n' +
         'See bench/README.md.',
     );
@@ -101,17 +103,28 @@ const median = (values) => {
 const sum = (values) => values.reduce((a, b) => a + b, 0);
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 
-function runtimeVersion(binary) {
-  return spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+/** The Node that runs the service and the baseline: its version, and whether production runs it. */
+function describeRuntime(binary, selectedBy) {
+  const { stdout, status, error } = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  if (error || status !== 0) {
+    throw new Error(`${binary} --version failed: ${error?.message ?? `exit ${status}`}`);
+  }
+  const node = stdout.trim();
+  return {
+    node,
+    isProduction: majorOf(node) === PRODUCTION_NODE_MAJOR,
+    productionMajor: PRODUCTION_NODE_MAJOR,
+    selectedBy,
+  };
 }
 
-function machine(nodeBinary) {
+function machine(runtime) {
   const cpus = os.cpus();
   return {
     cpus: os.availableParallelism(),
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: runtimeVersion(nodeBinary),
+    node: runtime.node,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     hostname: os.hostname(),
   };
@@ -408,9 +421,13 @@ async function profileScenario(scenario, context, startInstance) {
 
 async function main() {
   const options = readOptions();
-  const nodeBinary = options.node ?? process.execPath;
+  const nodeBinary = options.node ?? productionNode();
   useRuntime(nodeBinary);
-  log(`service and baseline run on Node ${runtimeVersion(nodeBinary)}`);
+  const runtime = describeRuntime(
+    nodeBinary,
+    options.node ? '--node' : 'scripts/production-node.mjs',
+  );
+  log(`service and baseline run on ${runtimeLabel(runtime)}: ${nodeBinary}`);
   const generator = detectGenerator(options.generator);
   log(`load generator: ${generator.name} ${generator.version}`);
   await checkServers(options.databaseServerUrl, options.redisUrl);
@@ -555,7 +572,8 @@ async function main() {
     const results = {
       generatedAt: new Date().toISOString(),
       mode: options.quick ? 'quick' : 'full',
-      machine: { ...machine(nodeBinary), busyPercentBeforeRun: Math.round(busyBefore) },
+      machine: { ...machine(runtime), busyPercentBeforeRun: Math.round(busyBefore) },
+      runtime,
       source: { ...source, built: !options.skipBuild },
       generator,
       settings: {

@@ -129,10 +129,12 @@ export const TARGETS = [
     unit: ' ms',
     value: (r) => r.startup?.coldStartMs,
   },
+  // 150, not 130 (issue 9): most of it is the node binary's pages and the framework's code and
+  // metadata; bench/README.md has the measured breakdown.
   {
     label: 'RSS at ready',
     op: '<=',
-    limit: 130,
+    limit: 150,
     unit: ' MiB',
     value: (r) => r.memory?.rssAtReadyMiB,
   },

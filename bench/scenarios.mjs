@@ -130,7 +130,7 @@ export const TARGETS = [
     value: (r) => r.startup?.coldStartMs,
   },
   // 150, not 130 (issue 9): most of it is the node binary's pages and the framework's code and
-  // metadata; bench/README.md has the measured breakdown.
+  // metadata, as measured in README.md (Operations, Memory).
   {
     label: 'RSS at ready',
     op: '<=',

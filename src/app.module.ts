@@ -9,29 +9,30 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InFlightRequests } from './lifecycle/in-flight-requests.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { RateLimitModule } from './rate-limit/rate-limit.module.js';
-import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 
+/**
+ * The composition root. Only configuration and logging are global; every other module imports
+ * what it uses, so each module's imports say what it depends on.
+ */
 @Module({
   imports: [
     ConfigModule,
     LoggingModule,
-    RedisModule,
     DatabaseModule,
-    ResponseCacheModule,
+    LifecycleModule,
     MetricsModule,
+    ResponseCacheModule,
     HealthModule,
-    RateLimitModule,
     UsersModule,
     AuthModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-    InFlightRequests,
     // Outermost first; global ones wrap controller ones (the cache stores what the ETag
     // interceptor produced).
     { provide: APP_INTERCEPTOR, useExisting: InFlightRequests },

@@ -9,7 +9,7 @@ import { requestContextMiddleware } from './common/middleware/request-context.mi
 import { securityHeadersMiddleware } from './common/middleware/security-headers.middleware.js';
 import { ProblemDetailsDto } from './common/errors/problem-details.dto.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
-import { ShutdownState } from './health/shutdown-state.js';
+import { ShutdownState } from './lifecycle/shutdown-state.js';
 import { closeConnectionsWhileDraining } from './lifecycle/graceful-shutdown.js';
 import { accessLogMiddleware, type Loggers } from './logging/logger.factory.js';
 import { LOGGERS } from './logging/logging.module.js';

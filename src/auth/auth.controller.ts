@@ -16,16 +16,23 @@ import { ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { toUserResponse, UserResponseDto } from '../users/dto/user-response.dto.js';
 import { AuthService } from './auth.service.js';
+import { callerOf } from './caller.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth-requests.dto.js';
-import { SessionResponseDto, TokenPairResponseDto } from './dto/auth-responses.dto.js';
-
-const caller = (user: AuthenticatedUser) => ({ userId: user.id, sessionId: user.sessionId });
+import {
+  SessionResponseDto,
+  toSessionResponse,
+  TokenPairResponseDto,
+} from './dto/auth-responses.dto.js';
+import { SessionsService } from './sessions.service.js';
 
 @ApiTags('auth')
 @ApiProblemResponses(503)
 @Controller(`${API_PREFIX}/auth`)
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+  ) {}
 
   @Post('register')
   @Public()
@@ -79,7 +86,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiProblemResponses(401)
   logout(@CurrentUser() user: AuthenticatedUser): Promise<void> {
-    return this.auth.logout(caller(user));
+    return this.sessions.logout(callerOf(user));
   }
 
   @Post('logout-all')
@@ -89,7 +96,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiProblemResponses(401)
   logoutAll(@CurrentUser() user: AuthenticatedUser): Promise<void> {
-    return this.auth.logoutAll(caller(user));
+    return this.sessions.logoutAll(callerOf(user));
   }
 
   @Get('sessions')
@@ -98,16 +105,8 @@ export class AuthController {
   @ApiOkResponse({ type: [SessionResponseDto] })
   @ApiProblemResponses(401)
   async listSessions(@CurrentUser() user: AuthenticatedUser): Promise<SessionResponseDto[]> {
-    const sessions = await this.auth.listSessions(caller(user));
-    return sessions.map((session) => ({
-      id: session.id,
-      createdAt: session.createdAt.toISOString(),
-      lastUsedAt: session.lastUsedAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      userAgent: session.userAgent,
-      ip: session.ip,
-      current: session.current,
-    }));
+    const sessions = await this.sessions.list(callerOf(user));
+    return sessions.map(toSessionResponse);
   }
 
   @Delete('sessions/:id')
@@ -120,7 +119,7 @@ export class AuthController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUuidPipe) id: string,
   ): Promise<void> {
-    return this.auth.revokeSession(caller(user), id);
+    return this.sessions.revoke(callerOf(user), id);
   }
 
   @Post('password')
@@ -133,6 +132,6 @@ export class AuthController {
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
   ): Promise<void> {
-    return this.auth.changePassword(caller(user), body.currentPassword, body.newPassword);
+    return this.auth.changePassword(callerOf(user), body.currentPassword, body.newPassword);
   }
 }

@@ -15,8 +15,7 @@ export const AuthErrors = {
       'AUTH_ACCOUNT_LOCKED',
       'rate_limited',
       `Too many failed logins for this account; retry in ${retryAfterS} s.`,
-      undefined,
-      retryAfterS,
+      { retryAfterS },
     ),
   tokenMissing: () =>
     new DomainError('AUTH_TOKEN_MISSING', 'unauthorized', 'A bearer access token is required.'),
@@ -40,11 +39,13 @@ export const AuthErrors = {
     ),
   sessionNotFound: () => new DomainError('AUTH_SESSION_NOT_FOUND', 'not_found', 'No such session.'),
   passwordIncorrect: () =>
-    new DomainError('AUTH_PASSWORD_INCORRECT', 'invalid', 'The current password is incorrect.', [
-      { field: 'currentPassword', message: 'currentPassword is incorrect' },
-    ]),
-  passwordTooCommon: (field: string) =>
-    new DomainError('AUTH_PASSWORD_TOO_COMMON', 'invalid', 'This password is too common.', [
-      { field, message: `${field} is one of the most common passwords; choose another` },
-    ]),
+    new DomainError('AUTH_PASSWORD_INCORRECT', 'invalid', 'The current password is incorrect.', {
+      fieldErrors: [{ field: 'currentPassword', message: 'currentPassword is incorrect' }],
+    }),
+  forbidden: () =>
+    new DomainError(
+      'AUTH_FORBIDDEN',
+      'forbidden',
+      'This operation requires a role you do not have.',
+    ),
 };

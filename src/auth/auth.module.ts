@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { RolesGuard } from '../common/guards/roles.guard.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminBootstrap } from './admin-bootstrap.js';
 import { AuthController } from './auth.controller.js';
@@ -10,18 +12,23 @@ import { AuthService } from './auth.service.js';
 import { JwksController } from './jwks.controller.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
+import { RolesGuard } from './roles.guard.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { SessionsService } from './sessions.service.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { SigningKeys } from './tokens/signing-keys.js';
 import { VerifiedTokenCache } from './verified-token.cache.js';
 
 @Module({
-  imports: [UsersModule, PassportModule],
+  imports: [UsersModule, PassportModule, RedisModule, RateLimitModule, MetricsModule],
   controllers: [AuthController, JwksController],
   providers: [
     AuthService,
+    SessionsService,
+    LoginThrottle,
     AdminBootstrap,
     SessionsRepository,
     SessionRevocationService,

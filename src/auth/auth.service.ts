@@ -1,20 +1,15 @@
-import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AuthConfig } from '../config/app-config.js';
+import { AUTH_CONFIG } from '../config/config-slices.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { RateLimitStore } from '../rate-limit/rate-limit.store.js';
-import { type AccessEndReason, UserAccessEvents } from '../users/user-access.events.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthErrors } from './auth.errors.js';
+import type { Caller } from './caller.js';
+import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { SessionRevocationService } from './session-revocation.service.js';
-import type { SessionRevocationReason } from './session.entity.js';
-import {
-  SessionsRepository,
-  type LockedSession,
-  type SessionRecord,
-} from './sessions.repository.js';
+import { SessionsRepository, type LockedSession } from './sessions.repository.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import {
   generateRefreshToken,
@@ -36,15 +31,6 @@ export interface ClientInfo {
   userAgent: string | undefined;
 }
 
-export interface Caller {
-  userId: string;
-  sessionId: string;
-}
-
-export interface SessionView extends SessionRecord {
-  current: boolean;
-}
-
 type RefreshOutcome =
   | { kind: 'rotated'; pair: TokenPair }
   | { kind: 'replayed'; pair: TokenPair }
@@ -52,31 +38,22 @@ type RefreshOutcome =
   | { kind: 'invalid' };
 
 const USER_AGENT_MAX_LENGTH = 512;
-const LOGIN_LOCK_BASE_MS = 60_000;
 
-/** Failure counters are keyed by a hash of the address: no personal data in Redis keys. */
-const accountKey = (email: string): string =>
-  createHash('sha256').update(email).digest('base64url').slice(0, 32);
-
+/** Credentials: registration, sign-in, refresh-token rotation and password change. */
 @Injectable()
-export class AuthService implements OnModuleInit {
+export class AuthService {
   private readonly logger = new Logger('Auth');
 
   constructor(
     private readonly users: UsersService,
-    private readonly accessEvents: UserAccessEvents,
     private readonly sessions: SessionsRepository,
     private readonly revocation: SessionRevocationService,
     private readonly passwords: PasswordHasher,
     private readonly accessTokens: AccessTokens,
-    private readonly rateLimits: RateLimitStore,
+    private readonly throttle: LoginThrottle,
     private readonly metrics: MetricsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
-
-  onModuleInit(): void {
-    this.accessEvents.onAccessEnded((userId, reason) => this.endAllSessions(userId, reason));
-  }
 
   async register(email: string, password: string, displayName: string | null): Promise<User> {
     const user = await this.users.create({
@@ -93,8 +70,7 @@ export class AuthService implements OnModuleInit {
    * failures lock the account with a doubling back-off, whether or not it exists.
    */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
-    const failureKey = `login:${accountKey(email)}`;
-    await this.reserveAttempt(failureKey);
+    await this.throttle.reserveAttempt({ email });
     const user = await this.users.findByEmail(email);
     const isValid = user
       ? await this.passwords.verify(user.passwordHash, password)
@@ -103,7 +79,7 @@ export class AuthService implements OnModuleInit {
       this.metrics.recordAuth('login_failure');
       throw AuthErrors.invalidCredentials();
     }
-    await this.rateLimits.clearFailures(failureKey);
+    await this.throttle.attemptSucceeded({ email });
     if (user.status !== 'active') throw AuthErrors.accountDisabled();
     if (this.passwords.needsRehash(user.passwordHash)) {
       await this.users.changePasswordHash(user.id, await this.passwords.hash(password));
@@ -126,7 +102,7 @@ export class AuthService implements OnModuleInit {
         if (session) {
           if (!this.isUsable(session)) return { kind: 'invalid' };
           const next = generateRefreshToken();
-          const pair = this.tokenPair(session.userId, session.id, session.userRoles, next);
+          const pair = this.tokenPair(session.userId, session.id, session.user.roles, next);
           await tx.rotate({
             sessionId: session.id,
             usedTokenHash: tokenHash,
@@ -139,13 +115,12 @@ export class AuthService implements OnModuleInit {
         const used = await tx.lockByUsedTokenHash(tokenHash);
         if (!used || !this.isUsable(used.session)) return { kind: 'invalid' };
         const ageMs = Date.now() - used.rotatedAt.getTime();
-        if (used.graceResult && ageMs <= this.config.auth.refreshReuseGraceS * 1000) {
+        if (used.graceResult && ageMs <= this.config.refreshReuseGraceS * 1000) {
           return {
             kind: 'replayed',
             pair: JSON.parse(openWithToken(refreshToken, used.graceResult)) as TokenPair,
           };
         }
-        await tx.revoke(used.session.id, 'refresh_token_reuse');
         return { kind: 'reused', sessionId: used.session.id };
       },
     );
@@ -158,38 +133,17 @@ export class AuthService implements OnModuleInit {
         this.metrics.recordAuth('refresh_grace_replay');
         return outcome.pair;
       case 'reused':
-        await this.revocation.markRevoked([outcome.sessionId]);
+        // Revoked before the answer, so neither the thief's nor the owner's tokens work after it.
+        await this.revocation.revoke({
+          sessionId: outcome.sessionId,
+          reason: 'refresh_token_reuse',
+        });
         this.metrics.recordAuth('refresh_reuse_detected');
         this.logger.warn({ sessionId: outcome.sessionId }, 'refresh token reuse: session revoked');
         throw AuthErrors.refreshReused();
       case 'invalid':
         throw AuthErrors.refreshInvalid();
     }
-  }
-
-  async logout(caller: Caller): Promise<void> {
-    if (await this.sessions.revokeOwned(caller.sessionId, caller.userId, 'logout')) {
-      await this.revocation.markRevoked([caller.sessionId]);
-    }
-    this.metrics.recordAuth('logout');
-  }
-
-  async logoutAll(caller: Caller): Promise<void> {
-    await this.endAllSessions(caller.userId, 'logout_all');
-    this.metrics.recordAuth('logout_all');
-  }
-
-  async listSessions(caller: Caller): Promise<SessionView[]> {
-    const sessions = await this.sessions.findActiveForUser(caller.userId);
-    return sessions.map((session) => ({ ...session, current: session.id === caller.sessionId }));
-  }
-
-  /** Someone else's session and an unknown one look the same: not found. */
-  async revokeSession(caller: Caller, sessionId: string): Promise<void> {
-    if (!(await this.sessions.revokeOwned(sessionId, caller.userId, 'revoked_by_user'))) {
-      throw AuthErrors.sessionNotFound();
-    }
-    await this.revocation.markRevoked([sessionId]);
   }
 
   /** Changes the password and signs out every other session. */
@@ -199,46 +153,32 @@ export class AuthService implements OnModuleInit {
     newPassword: string,
   ): Promise<void> {
     const user = await this.users.getById(caller.userId);
-    const failureKey = `password:${caller.userId}`;
-    await this.reserveAttempt(failureKey);
+    const account = { userId: caller.userId };
+    await this.throttle.reserveAttempt(account);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
       this.metrics.recordAuth('password_change_failure');
       throw AuthErrors.passwordIncorrect();
     }
-    await this.rateLimits.clearFailures(failureKey);
+    await this.throttle.attemptSucceeded(account);
     await this.users.changePasswordHash(user.id, await this.passwords.hash(newPassword));
-    const revoked = await this.sessions.revokeAllForUser(
-      user.id,
-      'password_changed',
-      caller.sessionId,
-    );
-    await this.revocation.markRevoked(revoked);
+    await this.revocation.revoke({
+      userId: user.id,
+      exceptSessionId: caller.sessionId,
+      reason: 'password_changed',
+    });
     this.metrics.recordAuth('password_changed');
-  }
-
-  private async endAllSessions(
-    userId: string,
-    reason: SessionRevocationReason | AccessEndReason,
-  ): Promise<void> {
-    // A deleted user's sessions are already gone (cascade); their tombstones name them.
-    if (reason === 'user_deleted') {
-      await this.revocation.markDeletedUser(userId);
-      return;
-    }
-    const revoked = await this.sessions.revokeAllForUser(userId, reason);
-    await this.revocation.markRevoked(revoked);
   }
 
   private async startSession(user: User, client: ClientInfo): Promise<TokenPair> {
     const refreshToken = generateRefreshToken();
-    const session = await this.sessions.insert({
+    const sessionId = await this.sessions.insert({
       userId: user.id,
       refreshTokenHash: hashRefreshToken(refreshToken),
       expiresAt: this.refreshExpiry(),
       userAgent: client.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
       ip: client.ip ?? null,
     });
-    return this.tokenPair(user.id, session.id, user.roles, refreshToken);
+    return this.tokenPair(user.id, sessionId, user.roles, refreshToken);
   }
 
   private tokenPair(
@@ -251,8 +191,8 @@ export class AuthService implements OnModuleInit {
       accessToken: this.accessTokens.issue({ userId, sessionId, roles }),
       refreshToken,
       tokenType: 'Bearer',
-      expiresIn: this.config.auth.accessTokenTtlS,
-      refreshExpiresIn: this.config.auth.refreshTokenTtlS,
+      expiresIn: this.config.accessTokenTtlS,
+      refreshExpiresIn: this.config.refreshTokenTtlS,
     };
   }
 
@@ -260,27 +200,11 @@ export class AuthService implements OnModuleInit {
     return (
       session.revokedAt === null &&
       session.expiresAt.getTime() > Date.now() &&
-      session.userStatus === 'active'
+      session.user.status === 'active'
     );
   }
 
   private refreshExpiry(): Date {
-    return new Date(Date.now() + this.config.auth.refreshTokenTtlS * 1000);
-  }
-
-  /** Counts a password attempt on this account, or refuses it while the account is locked. */
-  private async reserveAttempt(failureKey: string): Promise<void> {
-    const limits = this.config.rateLimit;
-    if (!limits.enabled) return;
-    const lockedForMs = await this.rateLimits.reserveAttempt(
-      failureKey,
-      limits.loginFailuresPerAccount,
-      limits.loginFailureWindowS * 1000,
-      LOGIN_LOCK_BASE_MS,
-    );
-    if (lockedForMs > 0) {
-      this.metrics.recordAuth('login_locked');
-      throw AuthErrors.accountLocked(Math.ceil(lockedForMs / 1000));
-    }
+    return new Date(Date.now() + this.config.refreshTokenTtlS * 1000);
   }
 }

@@ -5,7 +5,8 @@ import type { Jwt, JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
 import { isUuid } from '../common/validation/uuid.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { AuthConfig } from '../config/app-config.js';
+import { AUTH_CONFIG } from '../config/config-slices.js';
 import { AuthErrors } from './auth.errors.js';
 import { ACCESS_TOKEN_TYPE } from './tokens/access-tokens.js';
 import { SigningKeys } from './tokens/signing-keys.js';
@@ -30,12 +31,12 @@ function readHeader(rawJwt: string): { alg?: unknown; kid?: unknown } | undefine
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(keys: SigningKeys, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(keys: SigningKeys, @Inject(AUTH_CONFIG) config: AuthConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       algorithms: ['ES256'],
-      issuer: config.auth.issuer,
-      audience: config.auth.audience,
+      issuer: config.issuer,
+      audience: config.audience,
       ignoreExpiration: false,
       jsonWebTokenOptions: { complete: true, clockTolerance: 0 },
       // passport-jwt's types predate KeyObject support; jsonwebtoken accepts a KeyObject.

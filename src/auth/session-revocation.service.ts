@@ -1,7 +1,16 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { AuthConfig } from '../config/app-config.js';
+import { AUTH_CONFIG } from '../config/config-slices.js';
 import { RedisConnection } from '../redis/redis.connection.js';
+import type { SessionRevocationReason } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
+
+/** Which sessions to end. */
+export type RevocationScope =
+  /** One session; with `ownerId`, only if it is that user's and still active. */
+  | { sessionId: string; ownerId?: string; reason: SessionRevocationReason }
+  /** Every active session of the user but `exceptSessionId`. */
+  | { userId: string; exceptSessionId?: string; reason: SessionRevocationReason };
 
 // The Redis set is rebuilt from PostgreSQL at least this often, which bounds how long any
 // disagreement between the two (a revocation written while Redis was away) can last.
@@ -10,7 +19,7 @@ const SYNC_MARKER_TTL_S = 60;
 const REVOKED_KEY_MARGIN_S = 60;
 
 /**
- * Answers "is this session still signed in?" for every authenticated request. PostgreSQL is the
+ * Ends sessions, and answers "is this session still signed in?" for every authenticated request. PostgreSQL is the
  * source of truth; Redis holds the recently revoked session ids so the answer normally costs one
  * Redis round trip. A sync marker says the Redis set is complete: after a flush, a new Redis, or a
  * failed write, the marker is absent and requests are checked against PostgreSQL until the set
@@ -26,7 +35,7 @@ export class SessionRevocationService implements OnModuleInit {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly redis: RedisConnection,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
   private get markerKey(): string {
@@ -38,7 +47,7 @@ export class SessionRevocationService implements OnModuleInit {
   }
 
   private get revokedTtlS(): number {
-    return this.config.auth.accessTokenTtlS + REVOKED_KEY_MARGIN_S;
+    return this.config.accessTokenTtlS + REVOKED_KEY_MARGIN_S;
   }
 
   onModuleInit(): void {
@@ -71,13 +80,33 @@ export class SessionRevocationService implements OnModuleInit {
     return this.sessions.isActive(sessionId);
   }
 
-  /** Sessions deleted with their user: marked revoked in the fast path too. */
-  async markDeletedUser(userId: string): Promise<void> {
-    await this.markRevoked(await this.sessions.findDeletedForUser(userId, this.revokedTtlS));
+  /**
+   * The one way to end sessions: revoked in PostgreSQL (the truth), then marked in Redis so every
+   * replica refuses their access tokens at once. Returns the ids it ended.
+   */
+  async revoke(scope: RevocationScope): Promise<string[]> {
+    const revoked = await this.revokeInDatabase(scope);
+    await this.markRevoked(revoked);
+    return revoked;
   }
 
-  /** Call after the revocation is committed to PostgreSQL. */
-  async markRevoked(sessionIds: string[]): Promise<void> {
+  private async revokeInDatabase(scope: RevocationScope): Promise<string[]> {
+    if ('sessionId' in scope) {
+      const { sessionId, ownerId, reason } = scope;
+      const isRevoked =
+        ownerId === undefined
+          ? await this.sessions.revoke(sessionId, reason)
+          : await this.sessions.revokeOwned(sessionId, ownerId, reason);
+      return isRevoked ? [sessionId] : [];
+    }
+    // A deleted user's sessions went with it (ON DELETE CASCADE); their tombstones name them.
+    if (scope.reason === 'user_deleted') {
+      return this.sessions.findDeletedForUser(scope.userId, this.revokedTtlS);
+    }
+    return this.sessions.revokeAllForUser(scope.userId, scope.reason, scope.exceptSessionId);
+  }
+
+  private async markRevoked(sessionIds: string[]): Promise<void> {
     const client = this.redis.client;
     if (!client || sessionIds.length === 0) return;
     try {

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { SessionRevocationReason } from './session.entity.js';
+import { rowMapper, type Row } from '../database/row-mapper.js';
+import { User } from '../users/user.entity.js';
+import { Session, type SessionRevocationReason } from './session.entity.js';
+import { UsedRefreshToken } from './used-refresh-token.entity.js';
 
 export interface NewSession {
   userId: string;
@@ -11,29 +14,20 @@ export interface NewSession {
   ip: string | null;
 }
 
-export interface SessionRecord {
-  id: string;
-  userId: string;
-  createdAt: Date;
-  lastUsedAt: Date;
-  expiresAt: Date;
-  revokedAt: Date | null;
-  userAgent: string | null;
-  ip: string | null;
-}
+/** A session as its owner sees it in the session list. */
+export type SessionSummary = Pick<
+  Session,
+  'id' | 'createdAt' | 'lastUsedAt' | 'expiresAt' | 'userAgent' | 'ip'
+>;
 
 /** A session locked for rotation, with what a new access token needs from its user. */
-export interface LockedSession extends SessionRecord {
-  rotationCounter: number;
-  userRoles: string[];
-  userStatus: string;
-}
+export type LockedSession = Pick<Session, 'id' | 'userId' | 'expiresAt' | 'revokedAt'> & {
+  user: Pick<User, 'roles' | 'status'>;
+};
 
-export interface UsedTokenRecord {
-  rotatedAt: Date;
-  graceResult: Buffer | null;
+export type UsedTokenRecord = Pick<UsedRefreshToken, 'rotatedAt' | 'graceResult'> & {
   session: LockedSession;
-}
+};
 
 export interface Rotation {
   sessionId: string;
@@ -43,32 +37,26 @@ export interface Rotation {
   expiresAt: Date;
 }
 
-type Row = Record<string, unknown>;
+// Mappers from the entities' column metadata: they cannot drift from the entities.
+const toSummary = rowMapper(Session, [
+  'id',
+  'createdAt',
+  'lastUsedAt',
+  'expiresAt',
+  'userAgent',
+  'ip',
+]);
+const toLockedSessionColumns = rowMapper(Session, ['id', 'userId', 'expiresAt', 'revokedAt']);
+const toSessionUser = rowMapper(User, ['roles', 'status']);
+const toUsedToken = rowMapper(UsedRefreshToken, ['rotatedAt', 'graceResult']);
 
-const SESSION_COLUMNS = `s.id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.revoked_at,
-  s.user_agent, s.ip, s.rotation_counter, u.roles AS user_roles, u.status AS user_status`;
+const toLockedSession = (row: Row): LockedSession => ({
+  ...toLockedSessionColumns(row),
+  user: toSessionUser(row),
+});
 
-function toSession(row: Row): SessionRecord {
-  return {
-    id: row.id as string,
-    userId: row.user_id as string,
-    createdAt: row.created_at as Date,
-    lastUsedAt: row.last_used_at as Date,
-    expiresAt: row.expires_at as Date,
-    revokedAt: (row.revoked_at as Date | null) ?? null,
-    userAgent: (row.user_agent as string | null) ?? null,
-    ip: (row.ip as string | null) ?? null,
-  };
-}
-
-function toLockedSession(row: Row): LockedSession {
-  return {
-    ...toSession(row),
-    rotationCounter: row.rotation_counter as number,
-    userRoles: row.user_roles as string[],
-    userStatus: row.user_status as string,
-  };
-}
+// The users and used_refresh_tokens columns read here have names no sessions column has.
+const LOCKED_SESSION_COLUMNS = 's.id, s.user_id, s.expires_at, s.revoked_at, u.roles, u.status';
 
 /** Persistence of a refresh inside one transaction; rows are locked until it commits. */
 export class RefreshTransaction {
@@ -76,7 +64,7 @@ export class RefreshTransaction {
 
   async lockByRefreshTokenHash(hash: string): Promise<LockedSession | null> {
     const rows: Row[] = await this.manager.query(
-      `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+      `SELECT ${LOCKED_SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.refresh_token_hash = $1 FOR UPDATE OF s`,
       [hash],
     );
@@ -85,17 +73,13 @@ export class RefreshTransaction {
 
   async lockByUsedTokenHash(hash: string): Promise<UsedTokenRecord | null> {
     const rows: Row[] = await this.manager.query(
-      `SELECT ${SESSION_COLUMNS}, t.rotated_at AS token_rotated_at, t.grace_result AS token_grace_result
+      `SELECT ${LOCKED_SESSION_COLUMNS}, t.rotated_at, t.grace_result
        FROM used_refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
        WHERE t.token_hash = $1 FOR UPDATE OF s`,
       [hash],
     );
     if (rows.length === 0) return null;
-    return {
-      rotatedAt: rows[0].token_rotated_at as Date,
-      graceResult: (rows[0].token_grace_result as Buffer | null) ?? null,
-      session: toLockedSession(rows[0]),
-    };
+    return { ...toUsedToken(rows[0]), session: toLockedSession(rows[0]) };
   }
 
   async rotate(rotation: Rotation): Promise<void> {
@@ -114,41 +98,34 @@ export class RefreshTransaction {
       [rotation.sessionId, rotation.newTokenHash, rotation.expiresAt],
     );
   }
-
-  async revoke(sessionId: string, reason: SessionRevocationReason): Promise<void> {
-    await this.manager.query(
-      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
-      [sessionId, reason],
-    );
-  }
 }
 
 @Injectable()
 export class SessionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(session: NewSession): Promise<SessionRecord> {
+  /** Returns the new session's id. */
+  async insert(session: NewSession): Promise<string> {
     const rows: Row[] = await this.dataSource.query(
       `INSERT INTO sessions (user_id, refresh_token_hash, last_used_at, expires_at, user_agent, ip)
-       VALUES ($1, $2, now(), $3, $4, $5)
-       RETURNING id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip`,
+       VALUES ($1, $2, now(), $3, $4, $5) RETURNING id`,
       [session.userId, session.refreshTokenHash, session.expiresAt, session.userAgent, session.ip],
     );
-    return toSession(rows[0]);
+    return rows[0].id as string;
   }
 
   inRefreshTransaction<T>(work: (transaction: RefreshTransaction) => Promise<T>): Promise<T> {
     return this.dataSource.transaction((manager) => work(new RefreshTransaction(manager)));
   }
 
-  async findActiveForUser(userId: string): Promise<SessionRecord[]> {
+  async findActiveForUser(userId: string): Promise<SessionSummary[]> {
     const rows: Row[] = await this.dataSource.query(
-      `SELECT id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip
+      `SELECT id, created_at, last_used_at, expires_at, user_agent, ip
        FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
        ORDER BY last_used_at DESC, id`,
       [userId],
     );
-    return rows.map(toSession);
+    return rows.map(toSummary);
   }
 
   /** Revokes one active session of this user; false when there is no such session. */
@@ -161,6 +138,16 @@ export class SessionsRepository {
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $3
        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
       [sessionId, userId, reason],
+    );
+    return rowsOf(rows).length > 0;
+  }
+
+  /** Revokes the session if it is still active; false when it was not. */
+  async revoke(sessionId: string, reason: SessionRevocationReason): Promise<boolean> {
+    const rows: Row[] = await this.dataSource.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
+       WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      [sessionId, reason],
     );
     return rowsOf(rows).length > 0;
   }

@@ -1,9 +1,12 @@
 import { CacheModule } from '@nestjs/cache-manager';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { CacheConfig } from '../config/app-config.js';
+import { CACHE_CONFIG } from '../config/config-slices.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { RedisConnection } from '../redis/redis.connection.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { HttpCacheInterceptor } from './http-cache.interceptor.js';
 import { ResponseCache } from './response-cache.service.js';
 
@@ -30,15 +33,16 @@ export function createCacheStore(redis: RedisConnection): Keyv {
   return keyv;
 }
 
-@Global()
 @Module({
   imports: [
+    RedisModule,
+    MetricsModule,
     CacheModule.registerAsync({
-      isGlobal: true,
-      inject: [APP_CONFIG, RedisConnection],
-      useFactory: (config: AppConfig, redis: RedisConnection) => ({
+      imports: [RedisModule],
+      inject: [CACHE_CONFIG, RedisConnection],
+      useFactory: (config: CacheConfig, redis: RedisConnection) => ({
         stores: [createCacheStore(redis)],
-        ttl: config.cache.ttlS * 1000,
+        ttl: config.ttlS * 1000,
       }),
     }),
   ],

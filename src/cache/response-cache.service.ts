@@ -3,7 +3,8 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import type { Keyv } from 'keyv';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { CacheConfig } from '../config/app-config.js';
+import { CACHE_CONFIG } from '../config/config-slices.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisConnection } from '../redis/redis.connection.js';
 
@@ -41,7 +42,7 @@ export class ResponseCache implements OnModuleInit {
 
   constructor(
     @Inject(CACHE_MANAGER) cacheManager: Cache,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CACHE_CONFIG) private readonly config: CacheConfig,
     private readonly redis: RedisConnection,
     private readonly metrics: MetricsService,
   ) {
@@ -50,7 +51,7 @@ export class ResponseCache implements OnModuleInit {
   }
 
   get isEnabled(): boolean {
-    return this.config.cache.ttlS > 0;
+    return this.config.ttlS > 0;
   }
 
   onModuleInit(): void {
@@ -106,7 +107,7 @@ export class ResponseCache implements OnModuleInit {
     const entry: StoredEntry = { ...response, versions };
     try {
       await this.redis.withDeadline(
-        this.keyv.set(this.entryKey(entryKey), entry, (ttlS ?? this.config.cache.ttlS) * 1000),
+        this.keyv.set(this.entryKey(entryKey), entry, (ttlS ?? this.config.ttlS) * 1000),
       );
     } catch (error) {
       this.failed(error);

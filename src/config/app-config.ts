@@ -56,6 +56,24 @@ export interface RateLimitConfig {
   refreshPerMinute: number;
 }
 
+export interface CacheConfig {
+  ttlS: number;
+}
+
+export interface MetricsConfig {
+  token: string | undefined;
+}
+
+export interface ShutdownConfig {
+  drainMs: number;
+  timeoutMs: number;
+}
+
+export interface AdminConfig {
+  email: string | undefined;
+  password: string | undefined;
+}
+
 export interface AppConfig {
   env: NodeEnvironment;
   isProduction: boolean;
@@ -65,12 +83,12 @@ export interface AppConfig {
   database: DatabaseConfig;
   redis: RedisConfig;
   auth: AuthConfig;
-  cache: { ttlS: number };
+  cache: CacheConfig;
   rateLimit: RateLimitConfig;
-  metrics: { token: string | undefined };
+  metrics: MetricsConfig;
   docs: { enabled: boolean };
-  shutdown: { drainMs: number; timeoutMs: number };
-  admin: { email: string | undefined; password: string | undefined };
+  shutdown: ShutdownConfig;
+  admin: AdminConfig;
 }
 
 /** Injection token for the validated configuration. */

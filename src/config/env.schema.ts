@@ -11,7 +11,9 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
+import { passwordPolicyViolation } from '../common/security/password-policy.js';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -24,9 +26,6 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
-const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -34,12 +33,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export class EnvironmentVariables {
   @IsOptional() @IsIn(NODE_ENVIRONMENTS) NODE_ENV?: (typeof NODE_ENVIRONMENTS)[number];
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
-  @IsOptional() @Transform(emptyToUndefined) @IsString() HOST?: string;
+  @IsOptional() @IsString() HOST?: string;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: (typeof LOG_LEVELS)[number];
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(1) DATA_DIR?: string;
+  @IsOptional() @IsString() @MinLength(1) DATA_DIR?: string;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE?: number;
@@ -49,7 +47,6 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean() MIGRATIONS_RUN?: boolean;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
   @IsOptional()
@@ -59,9 +56,9 @@ export class EnvironmentVariables {
   REDIS_KEY_PREFIX?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(10_000) REDIS_COMMAND_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_PRIVATE_KEY?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_PRIVATE_KEY_FILE?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_PUBLIC_KEYS_FILE?: string;
+  @IsOptional() @IsString() JWT_PRIVATE_KEY?: string;
+  @IsOptional() @IsString() JWT_PRIVATE_KEY_FILE?: string;
+  @IsOptional() @IsString() JWT_PUBLIC_KEYS_FILE?: string;
   @IsOptional() @IsString() @MinLength(1) @MaxLength(255) JWT_ISSUER?: string;
   @IsOptional() @IsString() @MinLength(1) @MaxLength(255) JWT_AUDIENCE?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) ACCESS_TOKEN_TTL?: number;
@@ -87,16 +84,23 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_REGISTER_PER_MIN?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_REFRESH_PER_MIN?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16) METRICS_TOKEN?: string;
+  @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() DOCS_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) SHUTDOWN_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsEmail() ADMIN_EMAIL?: string;
+  @IsOptional() @IsEmail() ADMIN_EMAIL?: string;
   @IsOptional()
-  @Transform(emptyToUndefined)
   @IsString()
-  @MinLength(12)
-  @MaxLength(128)
+  @ValidateBy({
+    name: 'passwordPolicy',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && passwordPolicyViolation(value) === undefined,
+      defaultMessage: (args) =>
+        passwordPolicyViolation(String(args?.value), 'ADMIN_PASSWORD') ??
+        'ADMIN_PASSWORD must be a string',
+    },
+  })
   ADMIN_PASSWORD?: string;
 }

@@ -8,7 +8,8 @@ import {
 } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { DatabaseConfig } from '../config/app-config.js';
+import { DATABASE_CONFIG } from '../config/config-slices.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsExclusively } from './migrations-runner.js';
@@ -19,11 +20,9 @@ export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
   providers: [
     {
       provide: EMBEDDED_POSTGRES,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): EmbeddedPostgres | null =>
-        config.database.url
-          ? null
-          : new EmbeddedPostgres(config.dataDir, Math.max(config.database.poolSize, 2) + 2),
+      inject: [DATABASE_CONFIG],
+      useFactory: (config: DatabaseConfig): EmbeddedPostgres | null =>
+        config.url ? null : new EmbeddedPostgres(config.dataDir, Math.max(config.poolSize, 2) + 2),
     },
   ],
   exports: [EMBEDDED_POSTGRES],
@@ -38,7 +37,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EMBEDDED_POSTGRES) private readonly embedded: EmbeddedPostgres | null,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DATABASE_CONFIG) private readonly config: DatabaseConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -47,7 +46,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
         `Embedded PostgreSQL (PGlite, storage: ${this.embedded.storage}). Set DATABASE_URL for a real server.`,
       );
     }
-    if (!this.config.database.runMigrations) return;
+    if (!this.config.runMigrations) return;
     const applied = await runMigrationsExclusively(this.dataSource);
     if (applied.length > 0) {
       this.logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
@@ -65,11 +64,11 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
     EmbeddedPostgresModule,
     TypeOrmModule.forRootAsync({
       imports: [EmbeddedPostgresModule],
-      inject: [APP_CONFIG, EMBEDDED_POSTGRES],
-      useFactory: async (config: AppConfig, embedded: EmbeddedPostgres | null) => {
-        const url = config.database.url ?? (await embedded!.start());
+      inject: [DATABASE_CONFIG, EMBEDDED_POSTGRES],
+      useFactory: async (config: DatabaseConfig, embedded: EmbeddedPostgres | null) => {
+        const url = config.url ?? (await embedded!.start());
         return {
-          ...buildDataSourceOptions(config.database, url),
+          ...buildDataSourceOptions(config, url),
           retryAttempts: 5,
           retryDelay: 2_000,
         };

@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
+import { RedisModule } from '../redis/redis.module.js';
 import { CacheHealthIndicator } from './cache-health.indicator.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
-import { ShutdownState } from './shutdown-state.js';
 
 @Module({
   // Readiness failures are reported in the response and by the probe; not logged per probe.
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), RedisModule, LifecycleModule],
   controllers: [HealthController],
-  providers: [HealthService, CacheHealthIndicator, ShutdownState],
-  exports: [ShutdownState],
+  providers: [HealthService, CacheHealthIndicator],
 })
 export class HealthModule {}

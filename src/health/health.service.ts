@@ -7,7 +7,7 @@ import {
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { CacheHealthIndicator } from './cache-health.indicator.js';
-import { ShutdownState } from './shutdown-state.js';
+import { ShutdownState } from '../lifecycle/shutdown-state.js';
 
 const DATABASE_PING_TIMEOUT_MS = 1_000;
 const NOT_READY_RETRY_AFTER_S = 5;
@@ -41,8 +41,7 @@ export class HealthService {
         'SERVICE_SHUTTING_DOWN',
         'unavailable',
         'This replica is shutting down.',
-        undefined,
-        NOT_READY_RETRY_AFTER_S,
+        { retryAfterS: NOT_READY_RETRY_AFTER_S },
       );
     }
     try {
@@ -69,12 +68,13 @@ export class HealthService {
         'SERVICE_NOT_READY',
         'unavailable',
         'A required dependency (the database) is not answering.',
-        undefined,
-        NOT_READY_RETRY_AFTER_S,
         {
-          database: stateOf(result, 'database'),
-          cache: stateOf(result, 'cache'),
-          details: result.details,
+          retryAfterS: NOT_READY_RETRY_AFTER_S,
+          extensions: {
+            database: stateOf(result, 'database'),
+            cache: stateOf(result, 'cache'),
+            details: result.details,
+          },
         },
       );
     }

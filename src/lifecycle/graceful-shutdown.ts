@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { ShutdownState } from '../health/shutdown-state.js';
+import { ShutdownState } from './shutdown-state.js';
 import { InFlightRequests } from './in-flight-requests.js';
 
 const IDLE_SWEEP_INTERVAL_MS = 250;

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { MetricsConfig } from '../config/app-config.js';
+import { METRICS_CONFIG } from '../config/config-slices.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -15,11 +16,11 @@ function sameSecret(presented: string, expected: string): boolean {
 export class MetricsExporter {
   constructor(
     private readonly metrics: MetricsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
   ) {}
 
   async scrape(authorization: string | undefined): Promise<string> {
-    const token = this.config.metrics.token;
+    const token = this.config.token;
     if (token !== undefined) {
       const presented = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
       if (!sameSecret(presented, token)) {

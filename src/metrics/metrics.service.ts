@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type CacheEvent = 'hit' | 'miss' | 'error' | 'invalidation' | 'bypass';
+export type CacheEvent = 'hit' | 'miss' | 'error' | 'invalidation';
 
 /**
  * Prometheus metrics of this process. One registry per application instance (not prom-client's
@@ -21,7 +21,7 @@ export class MetricsService {
 
   readonly cacheEvents = new Counter({
     name: 'cache_events_total',
-    help: 'Response cache hits, misses, errors, bypasses and invalidations',
+    help: 'Response cache hits, misses, errors and invalidations',
     labelNames: ['event'] as const,
     registers: [this.registry],
   });

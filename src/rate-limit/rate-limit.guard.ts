@@ -2,7 +2,8 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { DomainError } from '../common/errors/domain-error.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { RateLimitConfig } from '../config/app-config.js';
+import { RATE_LIMIT_CONFIG } from '../config/config-slices.js';
 import { RATE_LIMIT_KEY, type RateLimitPolicy } from './rate-limit.decorator.js';
 import { RateLimitStore } from './rate-limit.store.js';
 
@@ -17,7 +18,7 @@ export class RateLimitGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly store: RateLimitStore,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RATE_LIMIT_CONFIG) private readonly config: RateLimitConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,7 +26,7 @@ export class RateLimitGuard implements CanActivate {
       RATE_LIMIT_KEY,
       context.getHandler(),
     );
-    if (!policy || !this.config.rateLimit.enabled) return true;
+    if (!policy || !this.config.enabled) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
@@ -42,15 +43,14 @@ export class RateLimitGuard implements CanActivate {
         'RATE_LIMITED',
         'rate_limited',
         `Too many ${policy} requests from this address; retry in ${resetS} s.`,
-        undefined,
-        resetS,
+        { retryAfterS: resetS },
       );
     }
     return true;
   }
 
   private limitFor(policy: RateLimitPolicy): number {
-    const limits = this.config.rateLimit;
+    const limits = this.config;
     switch (policy) {
       case 'login':
         return limits.loginPerMinute;

@@ -6,14 +6,15 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { createClient, type RedisClientType } from '@keyv/redis';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { RedisConfig } from '../config/app-config.js';
+import { REDIS_CONFIG } from '../config/config-slices.js';
 import { Deadlines } from './deadlines.js';
 
 const CONNECT_WAIT_AT_BOOT_MS = 2_000;
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
 /** Reconnect forever with capped exponential back-off and jitter (avoids thundering herds). */
-export function reconnectDelayMs(attempt: number): number {
+function reconnectDelayMs(attempt: number): number {
   return Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100);
 }
 
@@ -25,34 +26,26 @@ export function reconnectDelayMs(attempt: number): number {
 @Injectable()
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly client: RedisClientType | undefined;
-  readonly keyPrefix: string;
+  private readonly keyPrefix: string;
   private readonly deadlines: Deadlines;
   private readonly logger = new Logger('Redis');
   private lastErrorLoggedAt = 0;
   private suppressedErrors = 0;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.keyPrefix = config.redis.keyPrefix;
-    this.deadlines = new Deadlines(config.redis.commandTimeoutMs);
-    if (!config.redis.url) return;
+  constructor(@Inject(REDIS_CONFIG) config: RedisConfig) {
+    this.keyPrefix = config.keyPrefix;
+    this.deadlines = new Deadlines(config.commandTimeoutMs);
+    if (!config.url) return;
     this.client = createClient({
-      url: config.redis.url,
+      url: config.url,
       disableOfflineQueue: true,
       socket: {
-        connectTimeout: Math.max(config.redis.commandTimeoutMs * 4, 1_000),
+        connectTimeout: Math.max(config.commandTimeoutMs * 4, 1_000),
         reconnectStrategy: reconnectDelayMs,
       },
     });
     this.client.on('error', (error: Error) => this.logError(error));
     this.client.on('ready', () => this.logger.log('Redis connection ready'));
-  }
-
-  get isConfigured(): boolean {
-    return this.client !== undefined;
-  }
-
-  get isReady(): boolean {
-    return this.client?.isReady ?? false;
   }
 
   /** Bounds a Redis operation to REDIS_COMMAND_TIMEOUT_MS: a slow Redis counts as a failed one. */

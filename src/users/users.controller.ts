@@ -22,7 +22,7 @@ import type { AuthenticatedUser } from '../common/security/authenticated-user.js
 import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { EtagInterceptor } from '../common/interceptors/etag.interceptor.js';
-import { Roles } from '../common/decorators/roles.decorator.js';
+import { Roles } from './roles.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
 import { WithEtag } from '../common/http/with-etag.js';
 import { ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';

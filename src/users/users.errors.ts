@@ -2,9 +2,9 @@ import { DomainError } from '../common/errors/domain-error.js';
 
 export const UsersErrors = {
   emailTaken: () =>
-    new DomainError('USERS_EMAIL_TAKEN', 'conflict', 'An account with this email already exists.', [
-      { field: 'email', message: 'email is already registered' },
-    ]),
+    new DomainError('USERS_EMAIL_TAKEN', 'conflict', 'An account with this email already exists.', {
+      fieldErrors: [{ field: 'email', message: 'email is already registered' }],
+    }),
   notFound: () => new DomainError('USERS_NOT_FOUND', 'not_found', 'No such user.'),
   versionMismatch: () =>
     new DomainError(
@@ -23,6 +23,6 @@ export const UsersErrors = {
       'VALIDATION_FAILED',
       'invalid',
       'The request has invalid or unknown fields; see errors.',
-      [{ field: 'cursor', message: 'cursor is not a valid cursor' }],
+      { fieldErrors: [{ field: 'cursor', message: 'cursor is not a valid cursor' }] },
     ),
 };

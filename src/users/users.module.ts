@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ResponseCacheModule } from '../cache/cache.module.js';
 import { UserAccessEvents } from './user-access.events.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
@@ -7,7 +8,7 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
+  imports: [TypeOrmModule.forFeature([User]), ResponseCacheModule],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, UserAccessEvents],
   exports: [UsersService, UserAccessEvents],

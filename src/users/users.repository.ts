@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository } from 'typeorm';
+import { entityMapper, type Row } from '../database/row-mapper.js';
 import { User, type UserRole, type UserStatus } from './user.entity.js';
 
 export interface NewUser {
@@ -19,6 +20,9 @@ export interface UserPageQuery {
   role?: UserRole;
   status?: UserStatus;
 }
+
+/** Rows of plain SQL to entities, by the entity's column metadata. */
+export const toUser = entityMapper(User);
 
 const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -39,11 +43,8 @@ export class UsersRepository {
 
   /** Plain SQL: the hottest read (every uncached /me), without the query builder's overhead. */
   async findById(id: string): Promise<User | null> {
-    const rows: Record<string, unknown>[] = await this.users.query(
-      'SELECT * FROM users WHERE id = $1',
-      [id],
-    );
-    return rows.length > 0 ? this.toEntity(rows[0]) : null;
+    const rows: Row[] = await this.users.query('SELECT * FROM users WHERE id = $1', [id]);
+    return rows.length > 0 ? toUser(rows[0]) : null;
   }
 
   findByEmail(email: string): Promise<User | null> {
@@ -57,7 +58,7 @@ export class UsersRepository {
       .values({ ...user, roles: user.roles ?? ['user'] })
       .returning('*')
       .execute();
-    return this.toEntity((result.raw as Record<string, unknown>[])[0]);
+    return toUser((result.raw as Row[])[0]);
   }
 
   /**
@@ -74,9 +75,9 @@ export class UsersRepository {
     if (expectedVersion !== undefined)
       query.andWhere('version = :expectedVersion', { expectedVersion });
     const result = await query.execute();
-    const rows = result.raw as Record<string, unknown>[];
+    const rows = result.raw as Row[];
     if (rows.length === 0) return null;
-    return this.toEntity(rows[0]);
+    return toUser(rows[0]);
   }
 
   async delete(id: string, expectedVersion?: number): Promise<boolean> {
@@ -120,19 +121,5 @@ export class UsersRepository {
       .where(`'admin' = ANY(user.roles)`)
       .andWhere(`user.status = 'active'`)
       .getCount();
-  }
-
-  private toEntity(row: Record<string, unknown>): User {
-    return this.users.create({
-      id: row.id as string,
-      email: row.email as string,
-      passwordHash: row.password_hash as string,
-      displayName: row.display_name as string | null,
-      roles: row.roles as UserRole[],
-      status: row.status as UserStatus,
-      createdAt: row.created_at as Date,
-      updatedAt: row.updated_at as Date,
-      version: row.version as number,
-    });
   }
 }

@@ -6,14 +6,7 @@ import type { User, UserRole, UserStatus } from './user.entity.js';
 import { UsersErrors } from './users.errors.js';
 import { decodeCursor, encodeCursor } from './users-page.cursor.js';
 import { USERS_LIST_TAG, userTag } from './users.cache-tags.js';
-import { UsersRepository, type UserChanges } from './users.repository.js';
-
-export interface NewAccount {
-  email: string;
-  passwordHash: string;
-  displayName: string | null;
-  roles?: UserRole[];
-}
+import { UsersRepository, type NewUser, type UserChanges } from './users.repository.js';
 
 export interface ProfileChanges {
   displayName?: string | null;
@@ -49,7 +42,7 @@ export class UsersService {
   ) {}
 
   /** Creates the account; the unique index decides between concurrent registrations. */
-  async create(account: NewAccount): Promise<User> {
+  async create(account: NewUser): Promise<User> {
     let user: User;
     try {
       user = await this.users.insert(account);

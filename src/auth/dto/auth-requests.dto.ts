@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches } from 'class-validator';
+import { IsString, ValidateBy } from 'class-validator';
 import { DisplayNameField } from '../../users/dto/display-name-field.decorator.js';
 import { EmailField } from '../../users/dto/email-field.decorator.js';
+import { looksLikeRefreshToken, REFRESH_TOKEN_PATTERN } from '../tokens/refresh-token.js';
 import { NewPasswordField, PresentedPasswordField } from './password-field.decorator.js';
 
 export class RegisterDto {
@@ -27,9 +28,16 @@ export class RefreshDto {
   @ApiProperty({
     example: 'q3J4X0e2c2lWb2Q1cGZ3dW5mR3ZrS3l6bFJ0d0xqUm9',
     description: 'The opaque refresh token',
+    pattern: REFRESH_TOKEN_PATTERN,
   })
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'refreshToken is not a refresh token' })
+  @ValidateBy({
+    name: 'isRefreshToken',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && looksLikeRefreshToken(value),
+      defaultMessage: () => 'refreshToken is not a refresh token',
+    },
+  })
   refreshToken: string;
 }
 

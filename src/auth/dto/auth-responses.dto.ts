@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { SessionView } from '../sessions.service.js';
 
 export class TokenPairResponseDto {
   /** ES256 JWT; send as `Authorization: Bearer <accessToken>`. */
@@ -43,6 +44,18 @@ export class SessionResponseDto {
   /** True for the session of the token making this request. */
   @ApiProperty()
   current: boolean;
+}
+
+export function toSessionResponse(session: SessionView): SessionResponseDto {
+  return {
+    id: session.id,
+    createdAt: session.createdAt.toISOString(),
+    lastUsedAt: session.lastUsedAt.toISOString(),
+    expiresAt: session.expiresAt.toISOString(),
+    userAgent: session.userAgent,
+    ip: session.ip,
+    current: session.current,
+  };
 }
 
 export class JsonWebKeyDto {

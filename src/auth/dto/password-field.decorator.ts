@@ -1,14 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength, ValidateBy } from 'class-validator';
-import { IsStorableText } from '../../common/validation/text.validators.js';
 import {
-  isCommonPassword,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
-} from '../passwords/password-policy.js';
+  passwordPolicyViolation,
+} from '../../common/security/password-policy.js';
+import { IsStorableText } from '../../common/validation/text.validators.js';
 
-/** A password being set: 12..128 characters, never truncated, not a common one. */
+/** A password being set: the password policy (length, not a common one), never truncated. */
 export function NewPasswordField() {
   return applyDecorators(
     ApiProperty({
@@ -18,15 +18,15 @@ export function NewPasswordField() {
       example: 'correct horse battery staple',
     }),
     IsString(),
-    MinLength(PASSWORD_MIN_LENGTH),
-    MaxLength(PASSWORD_MAX_LENGTH),
     IsStorableText({ allowControl: true }),
     ValidateBy({
-      name: 'isNotCommonPassword',
+      name: 'passwordPolicy',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && !isCommonPassword(value),
+        validate: (value: unknown) =>
+          typeof value === 'string' && passwordPolicyViolation(value) === undefined,
         defaultMessage: (args) =>
-          `${args?.property ?? 'password'} is one of the most common passwords; choose another`,
+          passwordPolicyViolation(String(args?.value), args?.property) ??
+          `${args?.property ?? 'password'} must be a string`,
       },
     }),
   );

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import type { AuthConfig } from '../../config/app-config.js';
+import { AUTH_CONFIG } from '../../config/config-slices.js';
 import { SigningKeys } from './signing-keys.js';
 
 /** RFC 9068 media type of JWT access tokens; verification requires it in the header. */
@@ -28,11 +29,11 @@ export interface AccessTokenClaims {
 export class AccessTokens {
   constructor(
     private readonly keys: SigningKeys,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
   get ttlS(): number {
-    return this.config.auth.accessTokenTtlS;
+    return this.config.accessTokenTtlS;
   }
 
   /** ES256 JWS with `kid`; claims sub, sid, roles, iss, aud, iat, exp, jti. */
@@ -43,9 +44,9 @@ export class AccessTokens {
       keyid: kid,
       header: { alg: 'ES256', kid, typ: ACCESS_TOKEN_TYPE },
       subject: subject.userId,
-      issuer: this.config.auth.issuer,
-      audience: this.config.auth.audience,
-      expiresIn: this.config.auth.accessTokenTtlS,
+      issuer: this.config.issuer,
+      audience: this.config.audience,
+      expiresIn: this.config.accessTokenTtlS,
       jwtid: randomUUID(),
     });
   }

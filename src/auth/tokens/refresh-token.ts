@@ -17,8 +17,12 @@ export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/** The shape of a refresh token (43 base64url characters), for the OpenAPI document. */
+export const REFRESH_TOKEN_PATTERN = '^[A-Za-z0-9_-]{43}$';
+const REFRESH_TOKEN_SHAPE = new RegExp(REFRESH_TOKEN_PATTERN);
+
 export function looksLikeRefreshToken(token: string): boolean {
-  return /^[A-Za-z0-9_-]{43}$/.test(token);
+  return REFRESH_TOKEN_SHAPE.test(token);
 }
 
 function keyFromToken(token: string): Buffer {

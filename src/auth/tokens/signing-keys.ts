@@ -9,7 +9,8 @@ import {
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, IN_MEMORY_DATA_DIR, type AppConfig } from '../../config/app-config.js';
+import { IN_MEMORY_DATA_DIR, type AuthConfig } from '../../config/app-config.js';
+import { AUTH_CONFIG, DATA_DIR } from '../../config/config-slices.js';
 
 export const DEVELOPMENT_KEY_FILE = 'jwt-private-key.pem';
 
@@ -55,7 +56,10 @@ export class SigningKeys implements OnModuleInit {
   private signingKid: string;
   private readonly verificationKeys = new Map<string, KeyObject>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(DATA_DIR) private readonly dataDir: string,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     this.privateKey = await this.loadPrivateKey();
@@ -64,7 +68,7 @@ export class SigningKeys implements OnModuleInit {
     this.signingKid = jwkThumbprint(publicKey);
     this.verificationKeys.set(this.signingKid, publicKey);
 
-    const extraFile = this.config.auth.publicKeysFile;
+    const extraFile = this.config.publicKeysFile;
     if (extraFile) {
       for (const key of parsePublicKeyBundle(await readFile(extraFile, 'utf8'), extraFile)) {
         this.verificationKeys.set(jwkThumbprint(key), key);
@@ -92,7 +96,7 @@ export class SigningKeys implements OnModuleInit {
   }
 
   private async loadPrivateKey(): Promise<KeyObject> {
-    const { privateKeyPem, privateKeyFile } = this.config.auth;
+    const { privateKeyPem, privateKeyFile } = this.config;
     if (privateKeyPem) return createPrivateKey(privateKeyPem);
     if (privateKeyFile) return createPrivateKey(await readFile(privateKeyFile, 'utf8'));
     return this.developmentKey();
@@ -108,9 +112,9 @@ export class SigningKeys implements OnModuleInit {
         format: 'pem',
         type: 'pkcs8',
       }) as string;
-    if (this.config.dataDir === IN_MEMORY_DATA_DIR) return createPrivateKey(generate());
+    if (this.dataDir === IN_MEMORY_DATA_DIR) return createPrivateKey(generate());
 
-    const file = path.resolve(this.config.dataDir, DEVELOPMENT_KEY_FILE);
+    const file = path.resolve(this.dataDir, DEVELOPMENT_KEY_FILE);
     try {
       return createPrivateKey(await readFile(file, 'utf8'));
     } catch (error) {

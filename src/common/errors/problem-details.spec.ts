@@ -83,7 +83,7 @@ describe('toProblem', () => {
         { field: 'password', message: 'password is too short' },
       ];
       const problem = toProblem(
-        new DomainError('VALIDATION_FAILED', 'invalid', 'See errors.', fieldErrors),
+        new DomainError('VALIDATION_FAILED', 'invalid', 'See errors.', { fieldErrors }),
         context,
       );
       expect(problem.body.errors).toEqual(fieldErrors);
@@ -91,7 +91,7 @@ describe('toProblem', () => {
 
     it('omits errors when there are no field errors', () => {
       const problem = toProblem(
-        new DomainError('VALIDATION_FAILED', 'invalid', 'No.', []),
+        new DomainError('VALIDATION_FAILED', 'invalid', 'No.', { fieldErrors: [] }),
         context,
       );
       expect(problem.body).not.toHaveProperty('errors');
@@ -104,7 +104,7 @@ describe('toProblem', () => {
       [0, '1'],
     ])('sends retryAfterS %p as Retry-After %p', (retryAfterS, header) => {
       const problem = toProblem(
-        new DomainError('AUTH_RATE_LIMITED', 'rate_limited', 'Slow down.', undefined, retryAfterS),
+        new DomainError('AUTH_RATE_LIMITED', 'rate_limited', 'Slow down.', { retryAfterS }),
         context,
       );
       expect(problem.headers['Retry-After']).toBe(header);
@@ -117,8 +117,8 @@ describe('toProblem', () => {
 
     it('merges extensions into the body', () => {
       const problem = toProblem(
-        new DomainError('HEALTH_NOT_READY', 'unavailable', 'Not ready.', undefined, undefined, {
-          checks: { database: 'down' },
+        new DomainError('HEALTH_NOT_READY', 'unavailable', 'Not ready.', {
+          extensions: { checks: { database: 'down' } },
         }),
         context,
       );
@@ -128,14 +128,16 @@ describe('toProblem', () => {
 
     it('never lets extensions override the standard members', () => {
       const problem = toProblem(
-        new DomainError('HEALTH_NOT_READY', 'unavailable', 'Not ready.', undefined, undefined, {
-          type: 'https://evil.test',
-          title: 'OK',
-          status: 200,
-          detail: 'fine',
-          instance: '/elsewhere',
-          code: 'OK',
-          requestId: 'forged',
+        new DomainError('HEALTH_NOT_READY', 'unavailable', 'Not ready.', {
+          extensions: {
+            type: 'https://evil.test',
+            title: 'OK',
+            status: 200,
+            detail: 'fine',
+            instance: '/elsewhere',
+            code: 'OK',
+            requestId: 'forged',
+          },
         }),
         context,
       );

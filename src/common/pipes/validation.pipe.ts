@@ -19,7 +19,7 @@ export function requestValidationError(fieldErrors: FieldError[]): DomainError {
     'VALIDATION_FAILED',
     'invalid',
     'The request has invalid or unknown fields; see errors.',
-    fieldErrors,
+    { fieldErrors },
   );
 }
 

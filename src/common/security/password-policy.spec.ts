@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { isCommonPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy.js';
+import {
+  isCommonPassword,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  passwordPolicyViolation,
+} from './password-policy.js';
 
 describe('isCommonPassword', () => {
   it.each(['password', 'qwerty123456', 'iloveyou', 'sunshine', 'football', 'baseball'])(
@@ -49,5 +54,39 @@ describe('isCommonPassword', () => {
 describe('password length bounds', () => {
   it('allows 12 to 128 characters', () => {
     expect([PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH]).toEqual([12, 128]);
+  });
+});
+
+describe('passwordPolicyViolation', () => {
+  it('allows a strong password of 12 and of 128 characters', () => {
+    expect(passwordPolicyViolation('zq9!8273645X')).toBeUndefined();
+    expect(passwordPolicyViolation(`zq9!${'8273645X'.repeat(15)}abcd`)).toBeUndefined();
+  });
+
+  it.each([
+    ['11 characters', 'zq9!8273645', 'password must be at least 12 characters long'],
+    [
+      '129 characters',
+      `zq9!${'8273645X'.repeat(15)}abcde`,
+      'password must be at most 128 characters long',
+    ],
+    [
+      'a common password',
+      'password1234',
+      'password is one of the most common passwords; choose another',
+    ],
+  ])('refuses %s with a message naming the subject', (_case, password, message) => {
+    expect(passwordPolicyViolation(password)).toBe(message);
+  });
+
+  it('names the subject it is given', () => {
+    expect(passwordPolicyViolation('short', 'ADMIN_PASSWORD')).toBe(
+      'ADMIN_PASSWORD must be at least 12 characters long',
+    );
+  });
+
+  it('counts a surrogate pair as one character, as the request validation does', () => {
+    expect(passwordPolicyViolation(`${'\u{1F600}'.repeat(11)}x`)).toBeUndefined();
+    expect(passwordPolicyViolation('\u{1F600}'.repeat(11))).toMatch(/at least 12/);
   });
 });

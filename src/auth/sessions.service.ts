@@ -1,0 +1,58 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { UserAccessEvents } from '../users/user-access.events.js';
+import { AuthErrors } from './auth.errors.js';
+import type { Caller } from './caller.js';
+import { SessionRevocationService } from './session-revocation.service.js';
+import { SessionsRepository, type SessionSummary } from './sessions.repository.js';
+
+export interface SessionView extends SessionSummary {
+  current: boolean;
+}
+
+/** A user's own sessions: listing them and signing them out. */
+@Injectable()
+export class SessionsService implements OnModuleInit {
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly revocation: SessionRevocationService,
+    private readonly accessEvents: UserAccessEvents,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    // The users feature ends access (disable, delete, demotion) without knowing about sessions.
+    this.accessEvents.onAccessEnded(async (userId, reason) => {
+      await this.revocation.revoke({ userId, reason });
+    });
+  }
+
+  async list(caller: Caller): Promise<SessionView[]> {
+    const sessions = await this.sessions.findActiveForUser(caller.userId);
+    return sessions.map((session) => ({ ...session, current: session.id === caller.sessionId }));
+  }
+
+  async logout(caller: Caller): Promise<void> {
+    await this.revocation.revoke({
+      sessionId: caller.sessionId,
+      ownerId: caller.userId,
+      reason: 'logout',
+    });
+    this.metrics.recordAuth('logout');
+  }
+
+  async logoutAll(caller: Caller): Promise<void> {
+    await this.revocation.revoke({ userId: caller.userId, reason: 'logout_all' });
+    this.metrics.recordAuth('logout_all');
+  }
+
+  /** Someone else's session and an unknown one look the same: not found. */
+  async revoke(caller: Caller, sessionId: string): Promise<void> {
+    const revoked = await this.revocation.revoke({
+      sessionId,
+      ownerId: caller.userId,
+      reason: 'revoked_by_user',
+    });
+    if (revoked.length === 0) throw AuthErrors.sessionNotFound();
+  }
+}

@@ -42,8 +42,9 @@ export function summarizeProfile(file, { top = 25, fromUs = 0, toUs = Infinity }
   });
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const parents = new Map();
-  for (const node of profile.nodes)
+  for (const node of profile.nodes) {
     for (const child of node.children ?? []) parents.set(child, node);
+  }
   const frameKey = ({ functionName, url, lineNumber }) =>
     url ? `${functionName || '(anonymous)'}  ${where(url)}:${lineNumber + 1}` : functionName;
   // For Node's own functions, the nearest caller in a package or in the service says who asked.

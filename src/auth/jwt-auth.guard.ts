@@ -13,8 +13,9 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
 
 function bearerToken(request: AuthenticatedRequest): string | undefined {
   const header = request.headers.authorization;
-  if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ')
+  if (!header || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') {
     return undefined;
+  }
   return header.slice(7).trim() || undefined;
 }
 
@@ -66,8 +67,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (user) return user;
     const reason = info ?? error;
     if (reason instanceof DomainError) throw reason;
-    if ((reason as Error | undefined)?.name === 'TokenExpiredError')
+    if ((reason as Error | undefined)?.name === 'TokenExpiredError') {
       throw AuthErrors.tokenExpired();
+    }
     throw AuthErrors.tokenInvalid();
   }
 }

@@ -20,8 +20,9 @@ export class CacheHealthIndicator {
     const session = this.indicators.check(key);
     const client = this.redis.client;
     if (!client) return session.up({ store: 'memory' });
-    if (!client.isReady)
+    if (!client.isReady) {
       return session.degraded({ store: 'redis', message: 'Redis is not connected' });
+    }
     try {
       await client.withCommandOptions({ timeout: PING_TIMEOUT_MS }).ping();
       return session.up({ store: 'redis' });

@@ -40,8 +40,9 @@ describe('createLoggers', () => {
       'secrets',
     );
     const text = JSON.stringify(lines[0]);
-    for (const secret of ['p1', 'r1', 'a1', 'Bearer x', 'sid=1'])
+    for (const secret of ['p1', 'r1', 'a1', 'Bearer x', 'sid=1']) {
       expect(text).not.toContain(secret);
+    }
     expect(text).toContain('[REDACTED]');
   });
 

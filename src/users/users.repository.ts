@@ -72,8 +72,9 @@ export class UsersRepository {
       .set(changes)
       .where('id = :id', { id })
       .returning('*');
-    if (expectedVersion !== undefined)
+    if (expectedVersion !== undefined) {
       query.andWhere('version = :expectedVersion', { expectedVersion });
+    }
     const result = await query.execute();
     const rows = result.raw as Row[];
     if (rows.length === 0) return null;
@@ -82,8 +83,9 @@ export class UsersRepository {
 
   async delete(id: string, expectedVersion?: number): Promise<boolean> {
     const query = this.users.createQueryBuilder().delete().where('id = :id', { id });
-    if (expectedVersion !== undefined)
+    if (expectedVersion !== undefined) {
       query.andWhere('version = :expectedVersion', { expectedVersion });
+    }
     const result = await query.execute();
     return (result.affected ?? 0) > 0;
   }

@@ -116,8 +116,9 @@ export class UsersService {
       throw UsersErrors.versionMismatch();
     }
     const deleteIt = async (users: UsersRepository) => {
-      if (isActiveAdmin(current) && (await users.countActiveAdmins()) <= 1)
+      if (isActiveAdmin(current) && (await users.countActiveAdmins()) <= 1) {
         throw UsersErrors.lastAdmin();
+      }
       return users.delete(id, expectedVersion);
     };
     const deleted = isActiveAdmin(current)
@@ -174,8 +175,9 @@ export class UsersService {
   ): Promise<User> {
     const before = current ?? (await this.getById(id));
     if (Object.keys(changes).length === 0) {
-      if (expectedVersion !== undefined && before.version !== expectedVersion)
+      if (expectedVersion !== undefined && before.version !== expectedVersion) {
         throw UsersErrors.versionMismatch();
+      }
       return before;
     }
     const losesAdmin =

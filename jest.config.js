@@ -11,7 +11,12 @@ const shared = {
 export default {
   reporters: ['default', '<rootDir>/scripts/summary-reporter.cjs'],
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      // test/static: checks of the Dockerfile, compose file and manifests that need no service.
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/static/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'e2e',

@@ -1,0 +1,253 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import {
+  apiContainer,
+  configMap,
+  deployment,
+  effectiveSecurity,
+  exampleSecrets,
+  hpa,
+  isPinnedImage,
+  job,
+  k8sDir,
+  kustomization,
+  manifestFiles,
+  manifests,
+  migrationContainer,
+  parsedManifests,
+  pdb,
+  podConfig,
+  podEnvironment,
+  resolvePort,
+  secretValue,
+  selects,
+  service,
+  shutdownBudgetS,
+  type PodTemplate,
+} from '../support/deploy-files.js';
+
+const podsUnderTest: Array<[string, PodTemplate]> = [
+  ['Deployment', deployment.spec.template],
+  ['migration Job', job.spec.template],
+];
+
+describe('Kubernetes manifests (deploy/k8s)', () => {
+  const podLabels = deployment.spec.template.metadata.labels;
+
+  it('parses every manifest as YAML without errors', () => {
+    expect(parsedManifests.length).toBeGreaterThan(0);
+    expect(parsedManifests.filter((entry) => entry.errors.length > 0)).toEqual([]);
+    expect(manifests.filter((manifest) => !manifest.kind || !manifest.apiVersion)).toEqual([]);
+  });
+
+  it('lists every manifest in kustomization.yaml except the example Secret', () => {
+    const expected = manifestFiles.filter(
+      (file) => file !== 'kustomization.yaml' && !file.includes('.example.'),
+    );
+    expect([...kustomization.resources].sort()).toEqual(expected);
+    expect(kustomization.resources.every((file) => existsSync(path.join(k8sDir, file)))).toBe(true);
+  });
+
+  it('keeps placeholders only in the example Secret', () => {
+    const values = exampleSecrets.flatMap((secret) => Object.values(secret.stringData ?? {}));
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.filter((value) => !value.includes('EXAMPLE'))).toEqual([]);
+  });
+
+  it('probes readiness on /health/ready and liveness on /health/live at the service port', () => {
+    const port = podConfig(apiContainer).http.port;
+    const probes = {
+      readiness: apiContainer.readinessProbe?.httpGet,
+      liveness: apiContainer.livenessProbe?.httpGet,
+      startup: apiContainer.startupProbe?.httpGet,
+    };
+    expect(probes.readiness?.path).toBe('/health/ready');
+    expect(probes.liveness?.path).toBe('/health/live');
+    expect(probes.startup?.path).toMatch(/^\/health\/(live|ready)$/);
+    expect(Object.values(probes).map((probe) => resolvePort(apiContainer, probe?.port))).toEqual([
+      port,
+      port,
+      port,
+    ]);
+    expect(apiContainer.ports?.map((entry) => entry.containerPort)).toEqual([port]);
+  });
+
+  it.each(podsUnderTest)(
+    'runs the %s as non-root on a read-only root filesystem without privileges',
+    (_name, pod) => {
+      for (const container of pod.spec.containers) {
+        const security = effectiveSecurity(pod, container);
+        expect(security.runAsNonRoot).toBe(true);
+        expect(security.runAsUser).toBe(1000);
+        expect(security.readOnlyRootFilesystem).toBe(true);
+        expect(security.allowPrivilegeEscalation).toBe(false);
+        expect(security.capabilities?.drop).toContain('ALL');
+        expect(security.seccompProfile?.type).toBe('RuntimeDefault');
+      }
+    },
+  );
+
+  it.each(podsUnderTest)('gives the %s a writable /tmp on an emptyDir', (_name, pod) => {
+    for (const container of pod.spec.containers) {
+      const mount = container.volumeMounts?.find((entry) => entry.mountPath === '/tmp');
+      const volume = pod.spec.volumes?.find((entry) => entry.name === mount?.name);
+      expect(volume?.emptyDir).toBeInstanceOf(Object);
+    }
+  });
+
+  it.each(podsUnderTest)('sets CPU and memory requests and limits in the %s', (_name, pod) => {
+    for (const container of pod.spec.containers) {
+      for (const bound of [container.resources?.requests, container.resources?.limits]) {
+        expect(Object.keys(bound ?? {}).sort()).toEqual(['cpu', 'memory']);
+      }
+    }
+  });
+
+  it('gives a pod longer to terminate than the service needs to drain and shut down', () => {
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds ?? 30).toBeGreaterThan(
+      shutdownBudgetS(podConfig(apiContainer)),
+    );
+  });
+
+  it('configures the replicas for production and leaves migrations to the Job', () => {
+    const config = podConfig(apiContainer);
+    expect(config.isProduction).toBe(true);
+    expect(config.database.runMigrations).toBe(false);
+    expect(config.auth.privateKeyFile).toBeTruthy();
+  });
+
+  it('stores ConfigMap data and literal env values as strings, as Kubernetes requires', () => {
+    const literals = [apiContainer, migrationContainer].flatMap((container) =>
+      (container.env ?? []).filter((variable) => variable.valueFrom === undefined),
+    );
+    const values = [...Object.values(configMap.data), ...literals.map((entry) => entry.value)];
+    expect(values.filter((value) => typeof value !== 'string')).toEqual([]);
+  });
+
+  it.each([
+    ['Deployment', apiContainer, deployment.spec.template],
+    ['migration Job', migrationContainer, job.spec.template],
+  ] as const)(
+    'reads in the %s only Secrets and keys the example documents',
+    (_name, container, pod) => {
+      const refs = (container.env ?? []).flatMap((variable) =>
+        variable.valueFrom?.secretKeyRef ? [variable.valueFrom.secretKeyRef] : [],
+      );
+      expect(refs.length).toBeGreaterThan(0);
+      expect(refs.filter((ref) => secretValue(ref.name, ref.key) === undefined)).toEqual([]);
+      const secretVolumes = (pod.spec.volumes ?? []).flatMap((volume) =>
+        volume.secret ? [volume.secret.secretName] : [],
+      );
+      const documented = new Set(exampleSecrets.map((secret) => secret.metadata.name));
+      expect(secretVolumes.filter((name) => !documented.has(name))).toEqual([]);
+      const configMaps = (container.envFrom ?? []).flatMap((source) =>
+        source.configMapRef ? [source.configMapRef.name] : [],
+      );
+      expect(configMaps).toEqual([configMap.metadata.name]);
+    },
+  );
+
+  it.each([
+    ['Deployment', apiContainer, deployment.spec.template],
+    ['migration Job', migrationContainer, job.spec.template],
+  ] as const)('mounts the JWT key in the %s as a file from a Secret', (_name, container, pod) => {
+    const keyFile = podEnvironment(container).JWT_PRIVATE_KEY_FILE ?? '';
+    const mount = container.volumeMounts?.find((entry) =>
+      keyFile.startsWith(entry.mountPath.replace(/\/?$/, '/')),
+    );
+    const secretName = pod.spec.volumes?.find((volume) => volume.name === mount?.name)?.secret
+      ?.secretName;
+    const key = path.posix.relative(mount?.mountPath ?? '/', keyFile);
+    expect(secretValue(secretName ?? '', key)).toContain('PRIVATE KEY');
+  });
+
+  it('selects the Deployment pods from the Service and the PodDisruptionBudget', () => {
+    expect(selects(deployment.spec.selector.matchLabels, podLabels)).toBe(true);
+    expect(selects(service.spec.selector, podLabels)).toBe(true);
+    expect(selects(pdb.spec.selector.matchLabels, podLabels)).toBe(true);
+  });
+
+  it('keeps the migration Job pods out of the Service and the PodDisruptionBudget', () => {
+    const jobLabels = job.spec.template.metadata.labels;
+    expect(selects(service.spec.selector, jobLabels)).toBe(false);
+    expect(selects(pdb.spec.selector.matchLabels, jobLabels)).toBe(false);
+    expect(selects(deployment.spec.selector.matchLabels, jobLabels)).toBe(false);
+  });
+
+  it('exposes the service as a ClusterIP on port 80 routed to the container port', () => {
+    expect(service.spec.type ?? 'ClusterIP').toBe('ClusterIP');
+    expect(service.spec.ports).toHaveLength(1);
+    expect(service.spec.ports[0].port).toBe(80);
+    expect(resolvePort(apiContainer, service.spec.ports[0].targetPort)).toBe(
+      podConfig(apiContainer).http.port,
+    );
+  });
+
+  it('scales the Deployment on 70% CPU between 3 and 10 replicas', () => {
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: deployment.metadata.name,
+    });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 10]);
+    expect(deployment.spec.replicas).toBe(hpa.spec.minReplicas);
+    const cpu = hpa.spec.metrics.find((metric) => metric.resource?.name === 'cpu');
+    expect(cpu?.resource?.target).toEqual({ type: 'Utilization', averageUtilization: 70 });
+  });
+
+  it('lets a voluntary disruption take down some replicas but never all of them', () => {
+    expect(pdb.apiVersion).toBe('policy/v1');
+    const { minAvailable, maxUnavailable } = pdb.spec;
+    const disruptable =
+      maxUnavailable ?? (minAvailable === undefined ? 0 : hpa.spec.minReplicas - minAvailable);
+    expect(disruptable).toBeGreaterThanOrEqual(1);
+    expect(disruptable).toBeLessThan(hpa.spec.minReplicas);
+  });
+
+  it("keeps every replica's database pool within PostgreSQL's default max_connections", () => {
+    const poolSize = podConfig(apiContainer).database.poolSize;
+    expect(
+      hpa.spec.maxReplicas * poolSize + podConfig(migrationContainer).database.poolSize,
+    ).toBeLessThan(100);
+  });
+
+  it('spreads the replicas across nodes', () => {
+    const spec = deployment.spec.template.spec;
+    const byHostname = [
+      ...(spec.topologySpreadConstraints ?? []),
+      ...(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+      ...(
+        spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []
+      ).map((term) => term.podAffinityTerm),
+    ].filter(
+      (term) =>
+        term.topologyKey === 'kubernetes.io/hostname' &&
+        selects(term.labelSelector?.matchLabels ?? {}, podLabels),
+    );
+    expect(byHostname.length).toBeGreaterThan(0);
+  });
+
+  it('announces the metrics endpoint to Prometheus on the container port', () => {
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(podConfig(apiContainer).http.port),
+      'prometheus.io/path': '/metrics',
+    });
+  });
+
+  it('runs the migration CLI from the API image with retries and a cleanup TTL', () => {
+    expect(migrationContainer.image).toBe(apiContainer.image);
+    expect(isPinnedImage(apiContainer.image)).toBe(true);
+    expect([...(migrationContainer.command ?? []), ...(migrationContainer.args ?? [])]).toEqual([
+      'node',
+      'dist/database/migration-cli.js',
+      'run',
+    ]);
+    expect(job.spec.backoffLimit).toBeGreaterThanOrEqual(1);
+    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(['Never', 'OnFailure']).toContain(job.spec.template.spec.restartPolicy);
+    expect(() => podConfig(migrationContainer)).not.toThrow();
+  });
+});

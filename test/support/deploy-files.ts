@@ -1,0 +1,285 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
+
+export const root = path.resolve(import.meta.dirname, '../..');
+export const k8sDir = path.join(root, 'deploy/k8s');
+export const readText = (file: string): string => readFileSync(path.join(root, file), 'utf8');
+
+export function isPinnedImage(image: string): boolean {
+  const name = image.slice(image.lastIndexOf('/') + 1);
+  const tag = name.includes(':') ? name.slice(name.indexOf(':') + 1).replace(/@.*$/, '') : '';
+  if (/latest/i.test(tag)) return false;
+  return /@sha256:[0-9a-f]{64}$/.test(image) || /\d/.test(tag);
+}
+
+type Labels = Record<string, string>;
+
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { drop?: string[] };
+  seccompProfile?: { type?: string };
+}
+
+interface Probe {
+  httpGet?: { path?: string; port?: number | string };
+}
+
+interface EnvVar {
+  name: string;
+  value?: unknown;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+}
+
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  ports?: Array<{ name?: string; containerPort: number }>;
+  env?: EnvVar[];
+  envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  resources?: {
+    requests?: Record<string, string | number>;
+    limits?: Record<string, string | number>;
+  };
+  securityContext?: SecurityContext;
+  startupProbe?: Probe;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+}
+
+interface Volume {
+  name: string;
+  secret?: { secretName: string };
+  emptyDir?: object;
+}
+
+export interface PodTemplate {
+  metadata: { labels?: Labels; annotations?: Record<string, string> };
+  spec: {
+    containers: Container[];
+    securityContext?: SecurityContext;
+    volumes?: Volume[];
+    terminationGracePeriodSeconds?: number;
+    restartPolicy?: string;
+    topologySpreadConstraints?: Array<{
+      topologyKey: string;
+      labelSelector?: { matchLabels?: Labels };
+    }>;
+    affinity?: {
+      podAntiAffinity?: {
+        requiredDuringSchedulingIgnoredDuringExecution?: Array<{
+          topologyKey: string;
+          labelSelector?: { matchLabels?: Labels };
+        }>;
+        preferredDuringSchedulingIgnoredDuringExecution?: Array<{
+          podAffinityTerm: { topologyKey: string; labelSelector?: { matchLabels?: Labels } };
+        }>;
+      };
+    };
+  };
+}
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Labels };
+}
+
+interface Deployment extends Manifest {
+  spec: { replicas?: number; selector: { matchLabels: Labels }; template: PodTemplate };
+}
+
+interface Job extends Manifest {
+  spec: { backoffLimit?: number; ttlSecondsAfterFinished?: number; template: PodTemplate };
+}
+
+interface Service extends Manifest {
+  spec: {
+    type?: string;
+    selector: Labels;
+    ports: Array<{ port: number; targetPort: number | string }>;
+  };
+}
+
+interface HorizontalPodAutoscaler extends Manifest {
+  spec: {
+    scaleTargetRef: { apiVersion: string; kind: string; name: string };
+    minReplicas: number;
+    maxReplicas: number;
+    metrics: Array<{
+      type: string;
+      resource?: { name: string; target: { type: string; averageUtilization?: number } };
+    }>;
+  };
+}
+
+interface PodDisruptionBudget extends Manifest {
+  spec: { minAvailable?: number; maxUnavailable?: number; selector: { matchLabels: Labels } };
+}
+
+interface ConfigMap extends Manifest {
+  data: Record<string, unknown>;
+}
+
+interface Secret extends Manifest {
+  stringData: Record<string, string>;
+}
+
+interface Kustomization extends Manifest {
+  resources: string[];
+}
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string | number | boolean | null> | string[];
+  command?: string | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  restart?: string;
+  stop_grace_period?: string;
+  secrets?: Array<string | { source: string; target?: string }>;
+  volumes?: string[];
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string }>;
+}
+
+export const manifestFiles = readdirSync(k8sDir)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort();
+export const parsedManifests = manifestFiles.flatMap((file) =>
+  parseAllDocuments(readFileSync(path.join(k8sDir, file), 'utf8')).map((document) => ({
+    file,
+    errors: document.errors.map((error) => error.message),
+    manifest: document.toJS() as Manifest,
+  })),
+);
+export const manifests = parsedManifests.map((entry) => entry.manifest);
+
+function only<T extends Manifest>(kind: string): T {
+  const matches = parsedManifests.filter((entry) => entry.manifest.kind === kind);
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${kind} in deploy/k8s, found ${matches.length}`);
+  }
+  return matches[0].manifest as T;
+}
+
+export const deployment = only<Deployment>('Deployment');
+export const job = only<Job>('Job');
+export const service = only<Service>('Service');
+export const hpa = only<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
+export const pdb = only<PodDisruptionBudget>('PodDisruptionBudget');
+export const configMap = only<ConfigMap>('ConfigMap');
+export const kustomization = only<Kustomization>('Kustomization');
+export const exampleSecrets = parsedManifests
+  .filter((entry) => entry.manifest.kind === 'Secret')
+  .map((entry) => entry.manifest as Secret);
+export const apiContainer = deployment.spec.template.spec.containers[0];
+export const migrationContainer = job.spec.template.spec.containers[0];
+
+export const compose = parse(readText('docker-compose.yml')) as ComposeFile;
+
+export const knownEnvironmentNames = new Set([
+  'NODE_ENV',
+  ...[
+    ...readText('src/config/env.schema.ts').matchAll(/^\s*(?:@\S+\s+)*([A-Z][A-Z0-9_]+)\??:/gm),
+  ].map((match) => match[1]),
+]);
+
+/** Compose's `${NAME:-default}` / `${NAME-default}` interpolation, as if NAME were unset. */
+function interpolateDefaults(value: string): string {
+  return value
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_match, name: string, fallback) => {
+      if (fallback === undefined) throw new Error(`\${${name}} has no default`);
+      return String(fallback);
+    })
+    .replace(/\$\$/g, '$');
+}
+
+export function composeEnvironment(composeService: ComposeService): Record<string, string> {
+  const raw = composeService.environment ?? {};
+  const entries = Array.isArray(raw)
+    ? raw.map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)])
+    : Object.entries(raw).map(([name, value]) => [name, value === null ? '' : String(value)]);
+  return Object.fromEntries(entries.map(([name, value]) => [name, interpolateDefaults(value)]));
+}
+
+export const secretValue = (name: string, key: string): string | undefined =>
+  exampleSecrets.find((secret) => secret.metadata.name === name)?.stringData[key];
+
+/** What the container sees; Secret references resolve to the example Secret's placeholders. */
+export function podEnvironment(container: Container): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    if (source.configMapRef?.name === configMap.metadata.name) {
+      Object.assign(environment, configMap.data);
+    }
+  }
+  for (const variable of container.env ?? []) {
+    const ref = variable.valueFrom?.secretKeyRef;
+    environment[variable.name] = ref
+      ? (secretValue(ref.name, ref.key) ?? '')
+      : String(variable.value);
+  }
+  return environment;
+}
+
+export const composeApiConfig = (): AppConfig =>
+  loadAppConfig(composeEnvironment(compose.services.api));
+export const podConfig = (container: Container): AppConfig =>
+  loadAppConfig(podEnvironment(container));
+
+/** Seconds the service may need after SIGTERM: the drain, then the bounded shutdown. */
+export const shutdownBudgetS = (config: AppConfig): number =>
+  (config.shutdown.drainMs + config.shutdown.timeoutMs) / 1000;
+
+/** A Kubernetes memory quantity (`384Mi`, `1Gi`, `512M`) in MiB. */
+export function mebibytes(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
+  if (!match) return NaN;
+  const factor: Record<string, number> = {
+    Ki: 1 / 1024,
+    Mi: 1,
+    Gi: 1024,
+    K: 1000 / 2 ** 20,
+    M: 1e6 / 2 ** 20,
+    G: 1e9 / 2 ** 20,
+  };
+  return Number(match[1]) * (match[2] ? factor[match[2]] : 1 / 2 ** 20);
+}
+
+export function durationSeconds(value: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== value) {
+    throw new Error(`unreadable duration "${value}"`);
+  }
+  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit], 0);
+}
+
+export const selects = (selector: Labels, labels: Labels | undefined): boolean =>
+  Object.keys(selector).length > 0 &&
+  Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+
+export function resolvePort(
+  container: Container,
+  port: number | string | undefined,
+): number | undefined {
+  if (typeof port === 'number') return port;
+  return container.ports?.find((candidate) => candidate.name === port)?.containerPort;
+}
+
+export function effectiveSecurity(pod: PodTemplate, container: Container): SecurityContext {
+  return { ...pod.spec.securityContext, ...container.securityContext };
+}

@@ -18,8 +18,9 @@ async function findChromium(): Promise<string | undefined> {
         () => true,
         () => false,
       ))
-    )
+    ) {
       return candidate;
+    }
   }
   return undefined;
 }

@@ -59,8 +59,9 @@ export class BuiltService {
     await waitUntil(
       `the built service to be ready (output so far:\n${this.output.slice(-2000)})`,
       async () => {
-        if (this.child.exitCode !== null)
+        if (this.child.exitCode !== null) {
           throw new Error(`service exited ${this.child.exitCode}:\n${this.output}`);
+        }
         return fetch(this.url('/health/ready')).then(
           (response) => response.status === 200,
           () => false,

@@ -85,6 +85,11 @@ class FakeSessions {
         session.expiresAt = rotation.expiresAt;
         return Promise.resolve();
       },
+      revoke: (sessionId: string): Promise<void> => {
+        const session = this.sessions.get(sessionId)!;
+        session.revokedAt ??= new Date();
+        return Promise.resolve();
+      },
     };
     return work(tx as unknown as RefreshTransaction);
   }
@@ -98,10 +103,9 @@ class FakeRevocation {
 
   revoke(scope: RevocationScope): Promise<string[]> {
     this.revoked.push(scope);
-    if (!('sessionId' in scope)) return Promise.resolve([]);
-    const session = this.store.sessions.get(scope.sessionId);
-    if (!session || session.revokedAt) return Promise.resolve([]);
-    session.revokedAt = new Date();
+    const session = 'sessionId' in scope ? this.store.sessions.get(scope.sessionId) : undefined;
+    if (!session) return Promise.resolve([]);
+    session.revokedAt ??= new Date();
     return Promise.resolve([session.id]);
   }
 }

@@ -121,6 +121,9 @@ export class AuthService {
             pair: JSON.parse(openWithToken(refreshToken, used.graceResult)) as TokenPair,
           };
         }
+        // Revoked in the transaction that detected the reuse: the decision and the revocation
+        // commit together, so no concurrent rotation can slip in between.
+        await tx.revoke(used.session.id, 'refresh_token_reuse');
         return { kind: 'reused', sessionId: used.session.id };
       },
     );
@@ -133,7 +136,7 @@ export class AuthService {
         this.metrics.recordAuth('refresh_grace_replay');
         return outcome.pair;
       case 'reused':
-        // Revoked before the answer, so neither the thief's nor the owner's tokens work after it.
+        // Already revoked in PostgreSQL; this makes every replica refuse its access tokens too.
         await this.revocation.revoke({
           sessionId: outcome.sessionId,
           reason: 'refresh_token_reuse',

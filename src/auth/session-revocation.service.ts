@@ -7,7 +7,10 @@ import { SessionsRepository } from './sessions.repository.js';
 
 /** Which sessions to end. */
 export type RevocationScope =
-  /** One session; with `ownerId`, only if it is that user's and still active. */
+  /**
+   * One session: with `ownerId`, only if it is that user's and still active; without, whatever its
+   * state (a session already revoked in PostgreSQL is still reported, so Redis learns of it).
+   */
   | { sessionId: string; ownerId?: string; reason: SessionRevocationReason }
   /** Every active session of the user but `exceptSessionId`. */
   | { userId: string; exceptSessionId?: string; reason: SessionRevocationReason };

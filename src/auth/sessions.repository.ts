@@ -98,6 +98,13 @@ export class RefreshTransaction {
       [rotation.sessionId, rotation.newTokenHash, rotation.expiresAt],
     );
   }
+
+  async revoke(sessionId: string, reason: SessionRevocationReason): Promise<void> {
+    await this.manager.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+      [sessionId, reason],
+    );
+  }
 }
 
 @Injectable()
@@ -142,11 +149,15 @@ export class SessionsRepository {
     return rowsOf(rows).length > 0;
   }
 
-  /** Revokes the session if it is still active; false when it was not. */
+  /**
+   * Makes sure the session is revoked (an earlier revocation and its reason are kept); false when
+   * there is no such session.
+   */
   async revoke(sessionId: string, reason: SessionRevocationReason): Promise<boolean> {
     const rows: Row[] = await this.dataSource.query(
-      `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
-       WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      `UPDATE sessions SET revoked_at = COALESCE(revoked_at, now()),
+         revoked_reason = COALESCE(revoked_reason, $2)
+       WHERE id = $1 RETURNING id`,
       [sessionId, reason],
     );
     return rowsOf(rows).length > 0;

@@ -62,9 +62,7 @@ const FOLDER_RULES = [
   },
   {
     files: ['src/users/**/*.ts'],
-    patterns: [
-      { group: ['**/auth/*'], message: 'auth depends on users, never the reverse.' },
-    ],
+    patterns: [{ group: ['**/auth/*'], message: 'auth depends on users, never the reverse.' }],
   },
 ];
 

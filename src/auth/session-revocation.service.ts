@@ -22,9 +22,9 @@ const SYNC_MARKER_TTL_S = 60;
 const REVOKED_KEY_MARGIN_S = 60;
 
 /**
- * Ends sessions, and answers "is this session still signed in?" for every authenticated request. PostgreSQL is the
- * source of truth; Redis holds the recently revoked session ids so the answer normally costs one
- * Redis round trip. A sync marker says the Redis set is complete: after a flush, a new Redis, or a
+ * Ends sessions, and answers "is this session still signed in?" for every authenticated request.
+ * PostgreSQL is the source of truth; Redis holds the recently revoked session ids so the answer
+ * normally costs one Redis round trip. A sync marker says the Redis set is complete: after a flush, a new Redis, or a
  * failed write, the marker is absent and requests are checked against PostgreSQL until the set
  * has been rebuilt. A Redis outage therefore slows checks down but never lets a revoked session
  * back in.

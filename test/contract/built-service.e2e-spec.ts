@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildUser } from '../factories/user.factory.js';
 import { BuiltService } from '../support/built-service.js';
-import { TEST_REDIS_URL } from '../support/environment.js';
-import { TestDatabase } from '../support/test-database.js';
+import { useTestEnvironment } from '../support/test-app.js';
 
 const json = (body: unknown): RequestInit => ({
   method: 'POST',
@@ -95,28 +94,16 @@ describe('the built service refuses unsafe production configuration', () => {
 });
 
 describe('the built service, connected mode', () => {
-  let database: TestDatabase;
+  const scope = useTestEnvironment();
   let service: BuiltService;
 
   beforeAll(async () => {
-    database = await TestDatabase.create();
-    service = await BuiltService.start({
-      NODE_ENV: 'test',
+    service = await scope.environment.startBuiltService({
       LOG_LEVEL: 'info',
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: `test:built:${Date.now()}:`,
-      DATA_DIR: await mkdtemp(path.join(tmpdir(), 'uas-built-')),
       SHUTDOWN_DRAIN_MS: '800',
-      RATE_LIMIT_LOGIN_PER_MIN: '10000',
       // The drain test signs one account in 12 times at once; attempts count until they succeed.
       RATE_LIMIT_LOGIN_FAILURES: '1000',
     });
-  });
-
-  afterAll(async () => {
-    await service.stop('SIGKILL');
-    await database.drop();
   });
 
   // The bundle must hold one copy of each library: a second one loaded from node_modules by name

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createSignedInUser, login, registerUser } from '../factories/user.factory.js';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp, type TestApp } from '../support/test-app.js';
 
 const ADMIN_PASSWORD = 'bootstrap-Admin-passphrase-42';
 
@@ -16,20 +16,11 @@ const uniqueEmail = (stem: string): string =>
   `${stem}-${randomBytes(4).toString('hex')}@example.com`;
 
 describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
-  let environment: TestEnvironment;
-  let plain: TestApp;
-
-  beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    plain = await environment.startApp();
-  });
-
-  afterAll(async () => {
-    await environment.close();
-  });
+  const plain = useTestApp();
+  const environment = () => plain.environment;
 
   async function rowsFor(email: string): Promise<UserRow[]> {
-    return environment.database.query<UserRow>(
+    return environment().database.query<UserRow>(
       'SELECT id, roles, status FROM users WHERE email = $1',
       [email],
     );
@@ -44,7 +35,7 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
 
   it('creates an admin at startup who can sign in and list users', async () => {
     const email = uniqueEmail('boot');
-    const service = await environment.startApp({
+    const service = await environment().startApp({
       ADMIN_EMAIL: email.toUpperCase(),
       ADMIN_PASSWORD,
     });
@@ -63,11 +54,11 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
 
   it('is idempotent: a second application with the same variables keeps one admin', async () => {
     const email = uniqueEmail('again');
-    await environment.startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
+    await environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
     const [first] = await rowsFor(email);
     expect(first).toBeDefined();
 
-    const second = await environment.startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
+    const second = await environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
 
     const rows = await rowsFor(email);
     expect(rows).toHaveLength(1);
@@ -83,7 +74,7 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
       .set('Authorization', user.bearer);
     expect(denied.status).toBe(403);
 
-    const service = await environment.startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
+    const service = await environment().startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
 
     const rows = await rowsFor(user.email);
     expect(rows).toHaveLength(1);
@@ -104,7 +95,7 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
 
   it('re-activates a disabled account with that email as an admin', async () => {
     const admin = uniqueEmail('root');
-    const adminApp = await environment.startApp({ ADMIN_EMAIL: admin, ADMIN_PASSWORD });
+    const adminApp = await environment().startApp({ ADMIN_EMAIL: admin, ADMIN_PASSWORD });
     const adminTokens = await login(adminApp.server, admin, ADMIN_PASSWORD);
     const user = await registerUser(plain.server, { email: uniqueEmail('disabled') });
     await request(adminApp.server)
@@ -117,7 +108,7 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
       .send({ email: user.email, password: user.password });
     expect(refused.status).toBe(403);
 
-    const service = await environment.startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
+    const service = await environment().startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
 
     const rows = await rowsFor(user.email);
     expect(rows).toHaveLength(1);
@@ -129,14 +120,14 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
   it('refuses a too-short ADMIN_PASSWORD when the configuration loads', async () => {
     const email = uniqueEmail('short');
     await expect(
-      environment.startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD: 'short-pw' }),
+      environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD: 'short-pw' }),
     ).rejects.toThrow(/Invalid configuration[\s\S]*ADMIN_PASSWORD/);
     expect(await rowsFor(email)).toEqual([]);
   });
 
   it('refuses ADMIN_EMAIL without ADMIN_PASSWORD when the configuration loads', async () => {
     const email = uniqueEmail('half');
-    await expect(environment.startApp({ ADMIN_EMAIL: email })).rejects.toThrow(
+    await expect(environment().startApp({ ADMIN_EMAIL: email })).rejects.toThrow(
       /Invalid configuration[\s\S]*ADMIN_EMAIL and ADMIN_PASSWORD must be set together/,
     );
     expect(await rowsFor(email)).toEqual([]);

@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createSignedInUser, type SignedInUser } from '../factories/user.factory.js';
 import { createSignedInAdmin } from '../support/admin.js';
@@ -25,11 +25,10 @@ import {
   type JwtClaims,
 } from '../support/jwt.js';
 import { expectProblem, expectUnauthorized } from '../support/problem.js';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 
 describe('access token attacks', () => {
-  let environment: TestEnvironment;
-  let service: TestApp;
+  const service = useTestApp();
   let admin: SignedInUser;
   let user: SignedInUser;
   /** The service's real development signing key and its kid. */
@@ -37,19 +36,13 @@ describe('access token attacks', () => {
   let kid: string;
 
   beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    service = await environment.startApp();
     admin = await createSignedInAdmin(service);
     user = await createSignedInUser(service.server);
     signingKey = createPrivateKey(
-      await readFile(path.join(environment.dataDir, 'jwt-private-key.pem'), 'utf8'),
+      await readFile(path.join(service.environment.dataDir, 'jwt-private-key.pem'), 'utf8'),
     );
     const jwks = await request(service.server).get('/.well-known/jwks.json').expect(200);
     kid = (jwks.body.keys as Array<{ kid: string }>)[0].kid;
-  });
-
-  afterAll(async () => {
-    await environment.close();
   });
 
   const me = (token: string, server: Server = service.server) =>
@@ -110,7 +103,7 @@ describe('access token attacks', () => {
 
   it('refuses an expired token with 401 AUTH_TOKEN_EXPIRED, even one it has already verified', async () => {
     // A 2 s lifetime leaves the token valid for at least one whole second after it is issued.
-    const shortLived = await environment.startApp({ ACCESS_TOKEN_TTL: '2' });
+    const shortLived = await service.environment.startApp({ ACCESS_TOKEN_TTL: '2' });
     const victim = await createSignedInUser(shortLived.server);
     expect(victim.tokens.expiresIn).toBe(2);
     await me(victim.tokens.accessToken, shortLived.server).expect(200);

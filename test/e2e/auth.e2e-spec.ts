@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import {
@@ -15,7 +15,7 @@ import {
 import { createSignedInAdmin } from '../support/admin.js';
 import { decodeJwt } from '../support/jwt.js';
 import { expectProblem, expectUnauthorized } from '../support/problem.js';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp, type TestApp } from '../support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -71,21 +71,14 @@ async function signIn(
 }
 
 describe('auth', () => {
-  let environment: TestEnvironment;
-  let service: TestApp;
+  const service = useTestApp();
   /** The same service with no grace window, so a reused refresh token is caught at once. */
   let strictService: TestApp;
   let admin: SignedInUser;
 
   beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    service = await environment.startApp();
-    strictService = await environment.startApp({ REFRESH_REUSE_GRACE_S: '0' });
+    strictService = await service.environment.startApp({ REFRESH_REUSE_GRACE_S: '0' });
     admin = await createSignedInAdmin(service);
-  });
-
-  afterAll(async () => {
-    await environment.close();
   });
 
   const api = () => request(service.server);

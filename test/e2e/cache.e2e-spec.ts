@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createSignedInUser, type SignedInUser } from '../factories/user.factory.js';
 import { createSignedInAdmin } from '../support/admin.js';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp, type RunningApp, type TestApp } from '../support/test-app.js';
 
 describe('response cache', () => {
-  let environment: TestEnvironment;
-  let replicaA: TestApp;
+  const replicaA = useTestApp();
   let replicaB: TestApp;
   let admin: SignedInUser;
 
   beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    replicaA = await environment.startApp();
-    replicaB = await environment.startApp();
+    replicaB = await replicaA.environment.startApp();
     admin = await createSignedInAdmin(replicaA);
   });
 
-  afterAll(async () => {
-    await environment.close();
-  });
-
-  const getMe = (service: TestApp, user: SignedInUser) =>
+  const getMe = (service: RunningApp, user: SignedInUser) =>
     request(service.server).get('/api/v1/users/me').set('Authorization', user.bearer);
 
   it('answers a repeat with a HIT whose body and ETag are exactly those of the MISS', async () => {
@@ -148,11 +141,10 @@ describe('response cache', () => {
   });
 
   it('keeps cache entries and version keys under the configured key prefix', async () => {
-    const keys = await environment.redis.keys();
-    expect(keys.some((key) => key.startsWith(`${environment.redis.prefix}cache:`))).toBe(true);
-    expect(keys.some((key) => key.startsWith(`${environment.redis.prefix}cache-version:`))).toBe(
-      true,
-    );
+    const { redis } = replicaA.environment;
+    const keys = await redis.keys();
+    expect(keys.some((key) => key.startsWith(`${redis.prefix}cache:`))).toBe(true);
+    expect(keys.some((key) => key.startsWith(`${redis.prefix}cache-version:`))).toBe(true);
   });
 
   it('counts hits, misses and invalidations in the metrics', async () => {
@@ -164,17 +156,7 @@ describe('response cache', () => {
 });
 
 describe('response cache disabled (CACHE_TTL=0)', () => {
-  let environment: TestEnvironment;
-  let service: TestApp;
-
-  beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    service = await environment.startApp({ CACHE_TTL: '0' });
-  });
-
-  afterAll(async () => {
-    await environment.close();
-  });
+  const service = useTestApp({ CACHE_TTL: '0' });
 
   it('serves every read from the database, without X-Cache', async () => {
     const user = await createSignedInUser(service.server);

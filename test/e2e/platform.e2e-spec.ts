@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
 describe('HTTP platform', () => {
-  let environment: TestEnvironment;
-  let service: TestApp;
-
-  beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    service = await environment.startApp({
-      CORS_ORIGINS: 'https://app.example.com',
-      ALLOWED_HOSTS: 'api.example.com,.internal.example.com,127.0.0.1',
-      BODY_LIMIT: '1kb',
-    });
-  });
-
-  afterAll(async () => {
-    await environment.close();
+  const service = useTestApp({
+    CORS_ORIGINS: 'https://app.example.com',
+    ALLOWED_HOSTS: 'api.example.com,.internal.example.com,127.0.0.1',
+    BODY_LIMIT: '1kb',
   });
 
   const api = () => request(service.server);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import request, { type Response } from 'supertest';
 import {
   buildUser,
@@ -9,7 +9,7 @@ import {
   type RegisteredUser,
 } from '../factories/user.factory.js';
 import { expectProblem } from '../support/problem.js';
-import { TestEnvironment, type Environment, type TestApp } from '../support/test-app.js';
+import { useTestApp, type Environment, type TestApp } from '../support/test-app.js';
 
 const LIMITS: Environment = {
   RATE_LIMIT_LOGIN_PER_MIN: '5',
@@ -49,28 +49,20 @@ function withoutVolatileMembers(body: Record<string, unknown>): Record<string, u
 }
 
 describe('rate limits', () => {
-  let environment: TestEnvironment;
   /** Generous limits, on a key space of its own: creates the accounts the tests sign in with. */
-  let setup: TestApp;
+  const setup = useTestApp((environment) => ({
+    REDIS_KEY_PREFIX: `${environment.redis.prefix}setup:`,
+  }));
   let keyspaces = 0;
-
-  beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    setup = await environment.startApp({ REDIS_KEY_PREFIX: `${environment.redis.prefix}setup:` });
-  });
-
-  afterAll(async () => {
-    await environment.close();
-  });
 
   /**
    * Every client here is 127.0.0.1, so each test counts in a key space of its own (inside the
    * file's prefix); apps started with the same `keyspace` share counters like replicas do.
    */
   function startLimitedApp(keyspace = `k${++keyspaces}`, overrides: Environment = {}) {
-    return environment.startApp({
+    return setup.environment.startApp({
       ...LIMITS,
-      REDIS_KEY_PREFIX: `${environment.redis.prefix}${keyspace}:`,
+      REDIS_KEY_PREFIX: `${setup.environment.redis.prefix}${keyspace}:`,
       ...overrides,
     });
   }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import {
   buildUser,
@@ -10,7 +10,7 @@ import {
 } from '../factories/user.factory.js';
 import { createSignedInAdmin } from '../support/admin.js';
 import { expectUnauthorized } from '../support/problem.js';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp, type TestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 
 function me(server: Server, accessToken: string) {
@@ -30,19 +30,13 @@ function post(server: Server, path: string, accessToken: string, body?: object) 
 
 /** Two replicas of one deployment: same database, same Redis key space, same DATA_DIR. */
 describe('replicas', () => {
-  let environment: TestEnvironment;
-  let replicaA: TestApp;
+  const replicaA = useTestApp({ REFRESH_REUSE_GRACE_S: '0' });
   let replicaB: TestApp;
+  const environment = () => replicaA.environment;
 
   beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    replicaA = await environment.startApp({ REFRESH_REUSE_GRACE_S: '0' });
-    replicaB = await environment.startApp({ REFRESH_REUSE_GRACE_S: '0' });
+    replicaB = await environment().startApp({ REFRESH_REUSE_GRACE_S: '0' });
     probeUser = await registerUser(replicaA.server);
-  });
-
-  afterAll(async () => {
-    await environment.close();
   });
 
   /** Signs in after a flush, so the replicas notice the empty Redis and rebuild. */
@@ -133,10 +127,10 @@ describe('replicas', () => {
     const leaving = await warmSession(a(), user);
     const staying = await warmSession(b(), user);
     await post(a(), 'logout', leaving.accessToken).expect(204);
-    expect((await environment.redis.keys()).length).toBeGreaterThan(0);
+    expect((await environment().redis.keys()).length).toBeGreaterThan(0);
 
-    await environment.redis.flush();
-    expect(await environment.redis.keys()).toEqual([]);
+    await environment().redis.flush();
+    expect(await environment().redis.keys()).toEqual([]);
 
     expectUnauthorized(await me(a(), leaving.accessToken), 'AUTH_SESSION_REVOKED');
     expectUnauthorized(await me(b(), leaving.accessToken), 'AUTH_SESSION_REVOKED');
@@ -147,13 +141,13 @@ describe('replicas', () => {
 
   /** After a flush, the replicas rebuild the revocation set from PostgreSQL in the background. */
   async function flushAndRebuild(): Promise<void> {
-    await environment.redis.flush();
+    await environment().redis.flush();
     const probe = await login(a(), probeUser.email, probeUser.password);
     await me(a(), probe.accessToken).expect(200);
     await me(b(), probe.accessToken).expect(200);
     await waitUntil(
       'the revocation set to be rebuilt',
-      async () => (await environment.redis.keys()).some((key) => key.endsWith('revoked:synced')),
+      async () => (await environment().redis.keys()).some((key) => key.endsWith('revoked:synced')),
       2_000,
     );
   }
@@ -167,7 +161,7 @@ describe('replicas', () => {
 
     expectUnauthorized(await me(a(), leaving.accessToken), 'AUTH_SESSION_REVOKED');
     expectUnauthorized(await me(b(), leaving.accessToken), 'AUTH_SESSION_REVOKED');
-    const restarted = await environment.startApp({ REFRESH_REUSE_GRACE_S: '0' });
+    const restarted = await environment().startApp({ REFRESH_REUSE_GRACE_S: '0' });
     expectUnauthorized(await me(restarted.server, leaving.accessToken), 'AUTH_SESSION_REVOKED');
   });
 
@@ -203,8 +197,8 @@ describe('replicas', () => {
     let graceB: TestApp;
 
     beforeAll(async () => {
-      graceA = await environment.startApp();
-      graceB = await environment.startApp();
+      graceA = await environment().startApp();
+      graceB = await environment().startApp();
     });
 
     it('answers a repeat of a refresh on the other replica with the same pair', async () => {

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createSignedInUser } from '../factories/user.factory.js';
 import { createSignedInAdmin } from '../support/admin.js';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 
 describe('auth smoke', () => {
-  let environment: TestEnvironment;
-  let service: TestApp;
-
-  beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    service = await environment.startApp();
-  });
-
-  afterAll(async () => {
-    await environment.close();
-  });
+  const service = useTestApp();
 
   it('registers, signs in and reads /users/me', async () => {
     const user = await createSignedInUser(service.server);

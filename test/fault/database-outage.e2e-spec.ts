@@ -2,31 +2,32 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createSignedInUser, type SignedInUser } from '../factories/user.factory.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 
 describe('PostgreSQL becomes unreachable and comes back', () => {
-  let environment: TestEnvironment;
   let proxy: TcpProxy;
-  let service: TestApp;
   let user: SignedInUser;
 
-  beforeAll(async () => {
-    environment = await TestEnvironment.create();
+  // jest runs afterAll hooks in declaration order: the proxy is restored before the application
+  // closes (below, in useTestApp) and cut for good after.
+  afterAll(async () => {
+    await proxy.restore().catch(() => {});
+  });
+
+  const service = useTestApp(async (environment) => {
     const direct = new URL(environment.database.url);
     proxy = new TcpProxy(direct.hostname, Number(direct.port || 5432));
     const viaProxy = new URL(direct);
     viaProxy.port = String(await proxy.start());
-    service = await environment.startApp({
-      DATABASE_URL: viaProxy.toString(),
-      DB_CONNECT_TIMEOUT_MS: '1000',
-    });
+    return { DATABASE_URL: viaProxy.toString(), DB_CONNECT_TIMEOUT_MS: '1000' };
+  });
+
+  beforeAll(async () => {
     user = await createSignedInUser(service.server);
   });
 
   afterAll(async () => {
-    await proxy.restore().catch(() => {});
-    await environment.close();
     await proxy.cut();
   });
 

@@ -4,7 +4,7 @@ import { createSignedInUser, login, type SignedInUser } from '../factories/user.
 import { TEST_REDIS_URL } from '../support/environment.js';
 import { ThrowawayRedis } from '../support/redis-server.js';
 import { closedPort, TcpProxy } from '../support/tcp-proxy.js';
-import { TestEnvironment, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 
 // A request during an outage must still answer quickly: Redis commands time out (250 ms by
@@ -18,21 +18,18 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; elapsedMs:
 }
 
 describe('Redis crashes and comes back (throwaway redis-server)', () => {
-  let environment: TestEnvironment;
-  let redis: ThrowawayRedis;
-  let service: TestApp;
+  const redis = new ThrowawayRedis();
+  const service = useTestApp(async () => {
+    await redis.start();
+    return { REDIS_URL: redis.url };
+  });
   let user: SignedInUser;
 
   beforeAll(async () => {
-    redis = new ThrowawayRedis();
-    await redis.start();
-    environment = await TestEnvironment.create();
-    service = await environment.startApp({ REDIS_URL: redis.url });
     user = await createSignedInUser(service.server);
   });
 
   afterAll(async () => {
-    await environment.close();
     await redis.kill();
   });
 
@@ -88,20 +85,13 @@ describe('Redis crashes and comes back (throwaway redis-server)', () => {
 });
 
 describe('Redis unreachable while its data survives (network cut)', () => {
-  let environment: TestEnvironment;
-  let proxy: TcpProxy;
-  let service: TestApp;
-
-  beforeAll(async () => {
-    const target = new URL(TEST_REDIS_URL);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
-    const port = await proxy.start();
-    environment = await TestEnvironment.create();
-    service = await environment.startApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
-  });
+  const target = new URL(TEST_REDIS_URL);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+  const service = useTestApp(async () => ({
+    REDIS_URL: `redis://127.0.0.1:${await proxy.start()}`,
+  }));
 
   afterAll(async () => {
-    await environment.close();
     await proxy.cut();
   });
 
@@ -147,17 +137,9 @@ describe('Redis unreachable while its data survives (network cut)', () => {
 });
 
 describe('Redis unreachable from the start', () => {
-  let environment: TestEnvironment;
-  let service: TestApp;
-
-  beforeAll(async () => {
-    environment = await TestEnvironment.create();
-    service = await environment.startApp({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
-  });
-
-  afterAll(async () => {
-    await environment.close();
-  });
+  const service = useTestApp(async () => ({
+    REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+  }));
 
   it('boots, is ready with the cache reported down, and serves requests', async () => {
     const readiness = await request(service.server).get('/health/ready');

@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import { AdminBootstrap } from '../../src/auth/admin-bootstrap.js';
 import request from 'supertest';
 import { buildUser, login, type SignedInUser } from '../factories/user.factory.js';
-import type { TestApp } from './test-app.js';
+import type { RunningApp } from './test-app.js';
 
 /** Creates an admin through the same path as ADMIN_EMAIL/the CLI, and signs it in. */
-export async function createSignedInAdmin(service: TestApp): Promise<SignedInUser> {
+export async function createSignedInAdmin(service: RunningApp): Promise<SignedInUser> {
   const input = buildUser();
   await service.app.get(AdminBootstrap).ensureAdmin(input.email, input.password);
   const server: Server = service.server;

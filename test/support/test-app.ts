@@ -2,11 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
+import { afterAll, beforeAll } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { ENVIRONMENT } from '../../src/config/config.module.js';
 import { setupApp } from '../../src/setup-app.js';
+import { BuiltService } from './built-service.js';
 import { TEST_REDIS_URL } from './environment.js';
 import { TestDatabase } from './test-database.js';
 import { TestRedisKeyspace } from './test-redis.js';
@@ -18,6 +20,9 @@ export interface TestApp {
   server: Server;
   close(): Promise<void>;
 }
+
+/** What a test reads from a started application (a `TestApp` or a `useTestApp` handle). */
+export type RunningApp = Pick<TestApp, 'app' | 'server'>;
 
 /** Builds the production application (AppModule + setupApp) on the given environment. */
 export async function startApp(env: Environment): Promise<TestApp> {
@@ -40,6 +45,7 @@ export async function startApp(env: Environment): Promise<TestApp> {
  */
 export class TestEnvironment {
   private readonly apps: TestApp[] = [];
+  private readonly builtServices: BuiltService[] = [];
 
   private constructor(
     readonly database: TestDatabase,
@@ -73,10 +79,86 @@ export class TestEnvironment {
     return started;
   }
 
+  /** The built bundle as its own process on this environment; killed by `close()`. */
+  async startBuiltService(overrides: Environment = {}): Promise<BuiltService> {
+    const started = await BuiltService.start({ ...this.env, ...overrides });
+    this.builtServices.push(started);
+    return started;
+  }
+
   async close(): Promise<void> {
-    await Promise.allSettled(this.apps.map((started) => started.close()));
+    await Promise.allSettled([
+      ...this.apps.map((started) => started.close()),
+      ...this.builtServices.map((started) => started.stop('SIGKILL')),
+    ]);
     await this.redis.flush().catch(() => {});
     await this.database.drop();
     await rm(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Registers the `beforeAll`/`afterAll` pair of a file or describe block: a `TestEnvironment` of
+ * its own (database, Redis key space, data directory), closed with everything started on it.
+ */
+export function useTestEnvironment(): { readonly environment: TestEnvironment } {
+  let environment: TestEnvironment | undefined;
+  beforeAll(async () => {
+    environment = await TestEnvironment.create();
+  });
+  afterAll(async () => {
+    await environment?.close();
+  });
+  return {
+    get environment() {
+      return started(environment, 'environment');
+    },
+  };
+}
+
+export type EnvironmentOverrides =
+  Environment | ((environment: TestEnvironment) => Environment | Promise<Environment>);
+
+export interface TestAppHandle extends RunningApp {
+  readonly environment: TestEnvironment;
+  /** The environment the application runs on: the file's defaults and the overrides. */
+  readonly env: Environment;
+}
+
+/**
+ * `useTestEnvironment()` plus one application started on it with `overrides` (a function is
+ * called in `beforeAll`, after the hooks registered before it). Further applications:
+ * `handle.environment.startApp(...)`. The handle's properties exist once `beforeAll` has run.
+ */
+export function useTestApp(overrides: EnvironmentOverrides = {}): TestAppHandle {
+  const scope = useTestEnvironment();
+  let env: Environment | undefined;
+  let running: TestApp | undefined;
+  beforeAll(async () => {
+    const environment = scope.environment;
+    const own = typeof overrides === 'function' ? await overrides(environment) : overrides;
+    env = { ...environment.env, ...own };
+    running = await environment.startApp(env);
+  });
+  return {
+    get environment() {
+      return scope.environment;
+    },
+    get env() {
+      return started(env, 'application');
+    },
+    get app() {
+      return started(running, 'application').app;
+    },
+    get server() {
+      return started(running, 'application').server;
+    },
+  };
+}
+
+function started<T>(value: T | undefined, what: string): T {
+  if (value === undefined) {
+    throw new Error(`The test ${what} exists once beforeAll has run: read it in a test or hook.`);
+  }
+  return value;
 }

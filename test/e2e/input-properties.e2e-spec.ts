@@ -96,7 +96,11 @@ function percentEncode(value: string): string {
   for (const character of value) {
     encoded += character.isWellFormed()
       ? encodeURIComponent(character)
-      : [0xe0 | (character.charCodeAt(0) >> 12), 0x80 | ((character.charCodeAt(0) >> 6) & 0x3f), 0x80 | (character.charCodeAt(0) & 0x3f)]
+      : [
+          0xe0 | (character.charCodeAt(0) >> 12),
+          0x80 | ((character.charCodeAt(0) >> 6) & 0x3f),
+          0x80 | (character.charCodeAt(0) & 0x3f),
+        ]
           .map((byte) => `%${byte.toString(16).toUpperCase()}`)
           .join('');
   }
@@ -169,70 +173,104 @@ describe('no input makes a 5xx (property test over every route that reads a body
   const password = fc.string({ minLength: 1, maxLength: 40 });
   const displayName = fc.oneof(fc.string({ maxLength: 100 }), fc.constant(null));
 
-  it('POST /auth/register answers every body below 500', async () => {
-    await checkBodies(
-      'post',
-      fixed('/api/v1/auth/register'),
-      bodyOf({ email: emailLike, password, displayName }),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'POST /auth/register answers every body below 500',
+    async () => {
+      await checkBodies(
+        'post',
+        fixed('/api/v1/auth/register'),
+        bodyOf({ email: emailLike, password, displayName }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('POST /auth/login answers every body below 500', async () => {
-    await checkBodies('post', fixed('/api/v1/auth/login'), bodyOf({ email: emailLike, password }));
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'POST /auth/login answers every body below 500',
+    async () => {
+      await checkBodies(
+        'post',
+        fixed('/api/v1/auth/login'),
+        bodyOf({ email: emailLike, password }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('POST /auth/refresh answers every body below 500', async () => {
-    await checkBodies(
-      'post',
-      fixed('/api/v1/auth/refresh'),
-      bodyOf({ refreshToken: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/) }),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'POST /auth/refresh answers every body below 500',
+    async () => {
+      await checkBodies(
+        'post',
+        fixed('/api/v1/auth/refresh'),
+        bodyOf({ refreshToken: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/) }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('POST /auth/password answers every body below 500', async () => {
-    await checkBodies(
-      'post',
-      fixed('/api/v1/auth/password'),
-      bodyOf({ currentPassword: password, newPassword: password }),
-      () => user.bearer,
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'POST /auth/password answers every body below 500',
+    async () => {
+      await checkBodies(
+        'post',
+        fixed('/api/v1/auth/password'),
+        bodyOf({ currentPassword: password, newPassword: password }),
+        () => user.bearer,
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('PATCH /users/me answers every body below 500', async () => {
-    await checkBodies(
-      'patch',
-      fixed('/api/v1/users/me'),
-      bodyOf({ displayName }),
-      () => user.bearer,
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'PATCH /users/me answers every body below 500',
+    async () => {
+      await checkBodies(
+        'patch',
+        fixed('/api/v1/users/me'),
+        bodyOf({ displayName }),
+        () => user.bearer,
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('PATCH /users/:id answers an admin every path and body below 500', async () => {
-    await checkBodies(
-      'patch',
-      () =>
-        fc.oneof(
-          { weight: 4, arbitrary: fc.constant(targetId) },
-          fc.uuid(),
-          awkwardString.map(percentEncode),
-        ).map((id) => `/api/v1/users/${id}`),
-      bodyOf({
-        displayName,
-        roles: fc.subarray(['user', 'admin']),
-        status: fc.constantFrom('active', 'disabled'),
-      }),
-      () => admin.bearer,
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'PATCH /users/:id answers an admin every path and body below 500',
+    async () => {
+      await checkBodies(
+        'patch',
+        () =>
+          fc
+            .oneof(
+              { weight: 4, arbitrary: fc.constant(targetId) },
+              fc.uuid(),
+              awkwardString.map(percentEncode),
+            )
+            .map((id) => `/api/v1/users/${id}`),
+        bodyOf({
+          displayName,
+          roles: fc.subarray(['user', 'admin']),
+          status: fc.constantFrom('active', 'disabled'),
+        }),
+        () => admin.bearer,
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('GET /users answers an admin every query below 500', async () => {
-    await fc.assert(
-      fc.asyncProperty(queryString, async (query) => {
-        const target = `/api/v1/users?${query}`;
-        const response = await api().get(target).set('Authorization', admin.bearer);
-        expectClientAnswer(response);
-      }),
-      { numRuns: RUNS_PER_ROUTE },
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'GET /users answers an admin every query below 500',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(queryString, async (query) => {
+          const target = `/api/v1/users?${query}`;
+          const response = await api().get(target).set('Authorization', admin.bearer);
+          expectClientAnswer(response);
+        }),
+        { numRuns: RUNS_PER_ROUTE },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });

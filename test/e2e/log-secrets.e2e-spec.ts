@@ -20,8 +20,10 @@ describe('log lines', () => {
     const response = await request(service.server).post('/api/v1/auth/register').send(input);
 
     expect(response.status).toBe(500);
-    const unexpected = logs.lines().find((line) => line.msg === 'unhandled error while serving a request');
-    expect(unexpected?.err).toEqual({
+    const unexpected = logs
+      .lines()
+      .find((line) => line.msg === 'unhandled error while serving a request');
+    expect(unexpected?.error).toEqual({
       type: 'QueryFailedError',
       message: expect.stringContaining('users_refused_by_test'),
       code: '23514',

@@ -22,7 +22,10 @@ function runMigrationCli(
       ['dist/database/migration-cli.js', 'run'],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } },
       (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${stdout}${stderr}` }),
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          output: `${stdout}${stderr}`,
+        }),
     );
   });
 }

@@ -58,7 +58,9 @@ describe('docker-compose.yml', () => {
 
   it('defaults no secret: a password, token or key variable is required or defaults to empty', () => {
     const secretDefaults = [
-      ...readText('docker-compose.yml').matchAll(/\$\{(\w*(?:PASSWORD|SECRET|TOKEN|KEY)\w*)(:?-)([^}]*)\}/g),
+      ...readText('docker-compose.yml').matchAll(
+        /\$\{(\w*(?:PASSWORD|SECRET|TOKEN|KEY)\w*)(:?-)([^}]*)\}/g,
+      ),
     ].filter((match) => match[3] !== '');
     expect(secretDefaults.map((match) => match[0])).toEqual([]);
   });

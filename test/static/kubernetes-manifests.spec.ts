@@ -163,9 +163,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 
   it('gives the migration Job the database secret and nothing else: no JWT key, no Redis', () => {
     const environment = podEnvironment(migrationContainer);
-    expect(
-      Object.keys(environment).filter((name) => /^(JWT_|REDIS_)/.test(name)),
-    ).toEqual([]);
+    expect(Object.keys(environment).filter((name) => /^(JWT_|REDIS_)/.test(name))).toEqual([]);
     const secretKeys = (migrationContainer.env ?? []).flatMap((variable) =>
       variable.valueFrom?.secretKeyRef ? [variable.valueFrom.secretKeyRef.key] : [],
     );

@@ -255,7 +255,11 @@ describe('toProblem', () => {
         statusCode: 400,
       });
       const problem = toProblem(undecodable, context);
-      expect(problem.body).toMatchObject({ status: 400, code: 'BAD_REQUEST', detail: 'Bad Request' });
+      expect(problem.body).toMatchObject({
+        status: 400,
+        code: 'BAD_REQUEST',
+        detail: 'Bad Request',
+      });
       expect(problem.isUnexpected).toBe(false);
     });
 

@@ -159,7 +159,12 @@ export function toProblem(exception: unknown, context: ProblemContext): ProblemR
   if (exception instanceof HttpException) return fromHttpException(exception, context);
   const clientStatus = clientErrorStatusOf(exception);
   if (clientStatus !== undefined) {
-    return build(clientStatus, CODE_BY_STATUS[clientStatus] ?? `HTTP_${clientStatus}`, titleFor(clientStatus), context);
+    return build(
+      clientStatus,
+      CODE_BY_STATUS[clientStatus] ?? `HTTP_${clientStatus}`,
+      titleFor(clientStatus),
+      context,
+    );
   }
 
   switch (classifyDatabaseError(exception)) {

@@ -19,8 +19,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     });
 
     if (problem.isUnexpected) {
+      // Under `error`, not `err`: pino's err serializer would retitle the plain object's type.
       this.logger.error(
-        { err: loggableError(exception), requestId: problem.body.requestId },
+        { error: loggableError(exception), requestId: problem.body.requestId },
         'unhandled error while serving a request',
       );
     } else if (problem.body.status >= 500) {

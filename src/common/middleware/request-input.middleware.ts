@@ -41,6 +41,11 @@ export function requestInputMiddleware(request: Request, _response: Response, ne
         'REQUEST_BODY_TOO_DEEP',
         'invalid',
         `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+        {
+          fieldErrors: [
+            { field: problem.field, message: `nests deeper than ${MAX_JSON_DEPTH} levels` },
+          ],
+        },
       ),
     );
     return;

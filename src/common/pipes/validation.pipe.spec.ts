@@ -156,10 +156,7 @@ describe('createValidationPipe on validators that throw', () => {
 
   it('refuses an email holding a lone surrogate with VALIDATION_FAILED, not a URIError', async () => {
     await expect(
-      pipe.transform(
-        { email: '\ud800@x.test', lines: [] },
-        { type: 'body', metatype: OrderDto },
-      ),
+      pipe.transform({ email: '\ud800@x.test', lines: [] }, { type: 'body', metatype: OrderDto }),
     ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       fieldErrors: [{ field: 'email', message: expect.any(String) }],

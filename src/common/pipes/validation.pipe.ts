@@ -3,6 +3,7 @@ import {
   HttpException,
   ValidationPipe,
   type ValidationError,
+  type ValidationPipeOptions,
 } from '@nestjs/common';
 import { DomainError, type FieldError } from '../errors/domain-error.js';
 
@@ -37,8 +38,7 @@ export function findReservedKeys(value: unknown): string[] {
   const stack: Array<{ value: unknown; key: string; field: string }> = [
     { value, key: '', field: '' },
   ];
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
     if (RESERVED_KEYS.includes(entry.key)) found.push(entry.field);
     const current = entry.value;
     if (typeof current !== 'object' || current === null) continue;
@@ -60,6 +60,14 @@ const isOurRefusal = (error: unknown) =>
   error instanceof DomainError || error instanceof HttpException;
 
 class StrictValidationPipe extends ValidationPipe {
+  /** The same validation, skipping absent fields: validates one field at a time. */
+  private readonly fieldProbe: ValidationPipe;
+
+  constructor(options: ValidationPipeOptions) {
+    super(options);
+    this.fieldProbe = new ValidationPipe({ ...options, skipMissingProperties: true });
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
       const reserved = findReservedKeys(value);
@@ -86,7 +94,7 @@ class StrictValidationPipe extends ValidationPipe {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return whole;
     for (const [field, fieldValue] of Object.entries(value)) {
       try {
-        await super.transform({ [field]: fieldValue }, metadata);
+        await this.fieldProbe.transform({ [field]: fieldValue }, metadata);
       } catch (error) {
         if (!isOurRefusal(error)) return field;
       }

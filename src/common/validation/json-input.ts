@@ -5,8 +5,7 @@
 export const MAX_JSON_DEPTH = 32;
 
 export type JsonInputProblem =
-  | { kind: 'too_deep'; field: string }
-  | { kind: 'ill_formed_text'; field: string };
+  { kind: 'too_deep'; field: string } | { kind: 'ill_formed_text'; field: string };
 
 interface Pending {
   value: unknown;
@@ -40,8 +39,7 @@ export function findJsonInputProblem(
 ): JsonInputProblem | undefined {
   const root: Pending = { value, depth: 0, key: '', parent: undefined };
   const stack: Pending[] = [root];
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
     const current = entry.value;
     if (typeof current === 'string') {
       if (!current.isWellFormed()) {
@@ -53,7 +51,12 @@ export function findJsonInputProblem(
     if (entry.depth >= maxDepth) return { kind: 'too_deep', field: fieldOf(entry) };
     if (Array.isArray(current)) {
       for (let index = current.length - 1; index >= 0; index -= 1) {
-        stack.push({ value: current[index], depth: entry.depth + 1, key: String(index), parent: entry });
+        stack.push({
+          value: current[index],
+          depth: entry.depth + 1,
+          key: String(index),
+          parent: entry,
+        });
       }
       continue;
     }

@@ -20,6 +20,11 @@ describe('log lines', () => {
     const response = await request(service.server).post('/api/v1/auth/register').send(input);
 
     expect(response.status).toBe(500);
+    const linesHolding = (secret: string) =>
+      logs.text.split('\n').filter((line) => line.includes(secret));
+    expect(linesHolding('$argon2')).toEqual([]);
+    expect(linesHolding(input.password)).toEqual([]);
+    expect(linesHolding(input.email)).toEqual([]);
     const unexpected = logs
       .lines()
       .find((line) => line.msg === 'unhandled error while serving a request');
@@ -29,8 +34,5 @@ describe('log lines', () => {
       code: '23514',
       stack: expect.stringContaining('QueryFailedError'),
     });
-    expect(logs.text).not.toContain('$argon2');
-    expect(logs.text).not.toContain(input.password);
-    expect(logs.text).not.toContain(input.email);
   });
 });

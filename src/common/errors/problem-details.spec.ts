@@ -249,20 +249,6 @@ describe('toProblem', () => {
       expect(problem.isUnexpected).toBe(true);
     });
 
-    it('answers an Express error carrying a 4xx status with that status, without its message', () => {
-      const undecodable = Object.assign(new URIError("Failed to decode param '%ED%A0%80'"), {
-        status: 400,
-        statusCode: 400,
-      });
-      const problem = toProblem(undecodable, context);
-      expect(problem.body).toMatchObject({
-        status: 400,
-        code: 'BAD_REQUEST',
-        detail: 'Bad Request',
-      });
-      expect(problem.isUnexpected).toBe(false);
-    });
-
     it('answers a thrown non-error with 500 INTERNAL_ERROR', () => {
       const problem = toProblem('boom', context);
       expect(problem.body.code).toBe('INTERNAL_ERROR');

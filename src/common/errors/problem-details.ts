@@ -129,16 +129,6 @@ function fromHttpException(exception: HttpException, context: ProblemContext): P
   return build(status, code, message, context);
 }
 
-/**
- * Express, its router and body-parser fail with plain errors carrying a 4xx `status` (a path
- * parameter that does not decode is a URIError with status 400): the client's mistake, not ours.
- */
-function clientErrorStatusOf(exception: unknown): number | undefined {
-  if (!(exception instanceof Error)) return undefined;
-  const status = (exception as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status <= 499 ? status : undefined;
-}
-
 /** Maps anything thrown while serving a request to the problem+json the client receives. */
 export function toProblem(exception: unknown, context: ProblemContext): ProblemResponse {
   if (exception instanceof DomainError) {
@@ -157,15 +147,6 @@ export function toProblem(exception: unknown, context: ProblemContext): ProblemR
     return problem;
   }
   if (exception instanceof HttpException) return fromHttpException(exception, context);
-  const clientStatus = clientErrorStatusOf(exception);
-  if (clientStatus !== undefined) {
-    return build(
-      clientStatus,
-      CODE_BY_STATUS[clientStatus] ?? `HTTP_${clientStatus}`,
-      titleFor(clientStatus),
-      context,
-    );
-  }
 
   switch (classifyDatabaseError(exception)) {
     case 'unique_violation':

@@ -16,10 +16,10 @@ function isDecodableUrl(url: string): boolean {
 
 /**
  * Refuses, before authentication and before class-transformer, what no route accepts: a URL whose
- * percent-escapes are not UTF-8 (an encoded lone surrogate, `%FF`; Express would fail on it as an
- * unknown error, or turn it into U+FFFD), a JSON body nested deeper than MAX_JSON_DEPTH, and
- * strings or keys in the body that are not well-formed Unicode. Headers need no check: Node
- * decodes them as Latin-1, which is always well-formed.
+ * percent-escapes are not UTF-8 (an encoded lone surrogate, `%FF`: Express's query parser would
+ * quietly turn it into U+FFFD), a JSON body nested deeper than MAX_JSON_DEPTH, and keys or strings
+ * in the body that are not well-formed Unicode. Headers need no check: Node decodes them as
+ * Latin-1, which is always well-formed.
  */
 export function requestInputMiddleware(request: Request, _response: Response, next: NextFunction) {
   if (!isDecodableUrl(request.url)) {

@@ -92,7 +92,7 @@ class StrictValidationPipe extends ValidationPipe {
   private async throwingField(value: unknown, metadata: ArgumentMetadata): Promise<string> {
     const whole = metadata.data ?? metadata.type;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return whole;
-    for (const [field, fieldValue] of Object.entries(value)) {
+    for (const [field, fieldValue] of Object.entries(value as Record<string, unknown>)) {
       try {
         await this.fieldProbe.transform({ [field]: fieldValue }, metadata);
       } catch (error) {

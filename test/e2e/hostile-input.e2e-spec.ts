@@ -63,6 +63,19 @@ describe('hostile input', () => {
     });
   });
 
+  it.each([{ status: null }, { roles: null }])(
+    'refuses %o on PATCH /users/:id with 400 VALIDATION_FAILED, not a NOT NULL violation',
+    async (body) => {
+      const response = await api()
+        .patch(`/api/v1/users/${user.id}`)
+        .set('Authorization', admin.bearer)
+        .send(body);
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      const fields = (response.body.errors as Array<{ field: string }>).map((error) => error.field);
+      expect([...new Set(fields)]).toEqual(Object.keys(body));
+    },
+  );
+
   describe('text that is not well-formed Unicode', () => {
     it('is a 400 VALIDATION_FAILED naming email when an email holds a lone surrogate', async () => {
       const input = buildUser();

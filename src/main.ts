@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { loggableError } from './common/errors/loggable-error.js';
 import { APP_CONFIG, ConfigValidationError, type AppConfig } from './config/app-config.js';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { setupApp } from './setup-app.js';
@@ -25,6 +26,7 @@ async function bootstrap(): Promise<void> {
 bootstrap().catch((error: unknown) => {
   // Configuration errors are the operator's to fix: one readable list, no stack.
   if (error instanceof ConfigValidationError) console.error(error.message);
-  else console.error('Startup failed:', error);
+  // The stack, not the object: a failed insert (the ADMIN_EMAIL bootstrap) carries its parameters.
+  else console.error('Startup failed:', loggableError(error).stack ?? String(error));
   process.exit(1);
 });

@@ -6,6 +6,7 @@ import { allowedHostsMiddleware } from './common/middleware/allowed-hosts.middle
 import { composeMiddleware } from './common/middleware/compose.js';
 import { jsonContentTypeMiddleware } from './common/middleware/json-content-type.middleware.js';
 import { requestContextMiddleware } from './common/middleware/request-context.middleware.js';
+import { requestInputMiddleware } from './common/middleware/request-input.middleware.js';
 import { securityHeadersMiddleware } from './common/middleware/security-headers.middleware.js';
 import { ProblemDetailsDto } from './common/errors/problem-details.dto.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
@@ -91,7 +92,9 @@ export function setupApp(app: NestExpressApplication): void {
     limit: config.http.bodyLimit,
     type: ['application/json', 'application/*+json'],
   });
-  app.use(jsonContentTypeMiddleware);
+  // Right after parsing, before guards and pipes: a 3,000-level body or a lone surrogate is a 400
+  // here rather than a stack overflow or a URIError further in.
+  app.use(composeMiddleware(jsonContentTypeMiddleware, requestInputMiddleware));
 
   if (config.docs.enabled) {
     SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {

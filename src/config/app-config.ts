@@ -127,11 +127,11 @@ function flattenErrors(errors: ValidationError[]): string[] {
   );
 }
 
-/**
- * Validates the environment and returns the typed configuration. Every problem is reported at once,
- * so a misconfigured deployment fails fast with the whole list rather than one error per restart.
- */
-export function loadAppConfig(environment: Record<string, string | undefined>): AppConfig {
+/** The environment checked against the schema: typed values and every problem found. */
+export function parseEnvironment(environment: Record<string, string | undefined>): {
+  env: EnvironmentVariables;
+  problems: string[];
+} {
   // An empty value (`PORT=` in a compose file) means "unset", for every variable alike.
   const present = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''),
@@ -144,15 +144,41 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       skipMissingProperties: false,
     }),
   );
+  return { env, problems };
+}
+
+export const EMBEDDED_DATABASE_REFUSED =
+  'DATABASE_URL is required in production (the embedded database is refused)';
+
+export function databaseConfigOf(
+  env: EnvironmentVariables,
+  dataDir: string,
+  isProduction: boolean,
+): DatabaseConfig {
+  return {
+    url: env.DATABASE_URL,
+    dataDir,
+    poolSize: env.DB_POOL_SIZE ?? 10,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+    connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5_000,
+    slowQueryMs: env.DB_SLOW_QUERY_MS ?? 500,
+    runMigrations: env.MIGRATIONS_RUN ?? !isProduction,
+  };
+}
+
+/**
+ * Validates the environment and returns the typed configuration. Every problem is reported at once,
+ * so a misconfigured deployment fails fast with the whole list rather than one error per restart.
+ */
+export function loadAppConfig(environment: Record<string, string | undefined>): AppConfig {
+  const { env, problems } = parseEnvironment(environment);
 
   const nodeEnv: NodeEnvironment = env.NODE_ENV ?? 'development';
   const isProduction = nodeEnv === 'production';
   const corsOrigins = splitList(env.CORS_ORIGINS);
 
   if (isProduction) {
-    if (!env.DATABASE_URL) {
-      problems.push('DATABASE_URL is required in production (the embedded database is refused)');
-    }
+    if (!env.DATABASE_URL) problems.push(EMBEDDED_DATABASE_REFUSED);
     if (!env.REDIS_URL) {
       problems.push(
         'REDIS_URL is required in production (replicas must share cache invalidation, revocations and rate limits)',
@@ -190,15 +216,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       allowedHosts: splitList(env.ALLOWED_HOSTS).map((host) => withoutPort(host.toLowerCase())),
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
     },
-    database: {
-      url: env.DATABASE_URL,
-      dataDir,
-      poolSize: env.DB_POOL_SIZE ?? 10,
-      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
-      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5_000,
-      slowQueryMs: env.DB_SLOW_QUERY_MS ?? 500,
-      runMigrations: env.MIGRATIONS_RUN ?? !isProduction,
-    },
+    database: databaseConfigOf(env, dataDir, isProduction),
     redis: {
       url: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX ?? 'uas:',

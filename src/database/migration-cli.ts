@@ -5,7 +5,9 @@ import 'reflect-metadata';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { loadAppConfig, readProcessEnvironment } from '../config/app-config.js';
+import { loggableError } from '../common/errors/loggable-error.js';
+import { ConfigValidationError, readProcessEnvironment } from '../config/app-config.js';
+import { loadMigrationConfig } from '../config/migration-config.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsExclusively } from './migrations-runner.js';
@@ -13,7 +15,8 @@ import { runMigrationsExclusively } from './migrations-runner.js';
 const MIGRATIONS_SOURCE_DIR = path.resolve('src/database/migrations');
 
 async function openDataSource(): Promise<{ dataSource: DataSource; close: () => Promise<void> }> {
-  const config = loadAppConfig(readProcessEnvironment());
+  // Only the database settings: the migration Job has no signing key and needs none.
+  const config = loadMigrationConfig(readProcessEnvironment());
   const embedded = config.database.url ? undefined : new EmbeddedPostgres(config.dataDir, 4);
   const url = config.database.url ?? (await embedded!.start());
   const dataSource = await new DataSource(
@@ -128,7 +131,13 @@ async function main(command: string | undefined, argument: string | undefined): 
 main(process.argv[2], process.argv[3]).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error);
+    // Configuration errors are the operator's to fix: one readable list, no stack. Anything else
+    // as its stack, never the object (a query error carries its parameters).
+    console.error(
+      error instanceof ConfigValidationError
+        ? error.message
+        : (loggableError(error).stack ?? String(error)),
+    );
     process.exit(1);
   },
 );

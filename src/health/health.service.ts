@@ -1,4 +1,4 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheckService,
   TypeOrmHealthIndicator,
@@ -14,19 +14,36 @@ const NOT_READY_RETRY_AFTER_S = 5;
 
 export type DependencyState = 'up' | 'down';
 
+/** Terminus-style detail with names and states only. */
+export type PublicDetails = Record<string, { status: string }>;
+
 export interface Readiness {
   status: 'ok' | 'degraded';
   database: DependencyState;
   cache: DependencyState;
-  details: HealthCheckResult['details'];
+  details: PublicDetails;
 }
 
 function stateOf(result: HealthCheckResult, key: string): DependencyState {
   return result.details[key]?.status === 'up' ? 'up' : 'down';
 }
 
+/**
+ * The probe answers anyone who can reach the pod: a driver's message names hosts and ports (and
+ * could name more), so only each dependency's state leaves the process. The log keeps the rest.
+ */
+function publicDetails(result: HealthCheckResult): PublicDetails {
+  return Object.fromEntries(
+    Object.entries(result.details).map(([name, detail]) => [name, { status: detail.status }]),
+  );
+}
+
 @Injectable()
 export class HealthService {
+  private readonly logger = new Logger('Health');
+  /** The failing dependencies last logged, so a failing probe logs once, not every few seconds. */
+  private lastFailures = '';
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
@@ -55,15 +72,17 @@ export class HealthService {
           }),
         () => this.cache.check('cache'),
       ]);
+      this.logChanges(result);
       return {
         status: result.status === 'degraded' ? 'degraded' : 'ok',
         database: stateOf(result, 'database'),
         cache: stateOf(result, 'cache'),
-        details: result.details,
+        details: publicDetails(result),
       };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
+      this.logChanges(result);
       throw new DomainError(
         'SERVICE_NOT_READY',
         'unavailable',
@@ -73,10 +92,19 @@ export class HealthService {
           extensions: {
             database: stateOf(result, 'database'),
             cache: stateOf(result, 'cache'),
-            details: result.details,
+            details: publicDetails(result),
           },
         },
       );
     }
+  }
+
+  private logChanges(result: HealthCheckResult): void {
+    const failing = Object.entries(result.details).filter(([, detail]) => detail.status !== 'up');
+    const failures = failing.map(([name, detail]) => `${name}:${detail.status}`).join(',');
+    if (failures === this.lastFailures) return;
+    this.lastFailures = failures;
+    if (failing.length === 0) this.logger.log('readiness: every dependency is up');
+    else this.logger.warn({ details: Object.fromEntries(failing) }, 'readiness: dependency not up');
   }
 }

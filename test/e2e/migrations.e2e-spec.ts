@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -5,7 +7,28 @@ import { loadAppConfig } from '../../src/config/app-config.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
 import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { runMigrationsExclusively } from '../../src/database/migrations-runner.js';
+import { TEST_REDIS_URL } from '../support/environment.js';
 import { TestDatabase } from '../support/test-database.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** The built migration CLI (`dist/`, built by `npm test`) as the Job runs it, on `env` alone. */
+function runMigrationCli(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['dist/database/migration-cli.js', 'run'],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          output: `${stdout}${stderr}`,
+        }),
+    );
+  });
+}
 
 describe('migrations', () => {
   let database: TestDatabase;
@@ -83,5 +106,27 @@ describe('migrations', () => {
       'SELECT session_id, user_id FROM session_tombstones',
     );
     expect(tombstones).toEqual([{ session_id: session.id, user_id: user.id }]);
+  });
+
+  it('run from the CLI in production with the database settings alone: no signing key, no Redis needed', async () => {
+    const target = await TestDatabase.create();
+    try {
+      const run = await runMigrationCli({
+        NODE_ENV: 'production',
+        DATABASE_URL: target.url,
+        REDIS_URL: TEST_REDIS_URL,
+      });
+      expect(run).toEqual({ code: 0, output: expect.stringContaining('Applied:') });
+      const recorded = await target.query<{ name: string }>('SELECT name FROM migrations');
+      expect(recorded).toHaveLength(MIGRATIONS.length);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('refuse the embedded database in production from the CLI too', async () => {
+    const run = await runMigrationCli({ NODE_ENV: 'production' });
+    expect(run).toEqual({ code: 1, output: expect.stringContaining('DATABASE_URL is required') });
+    expect(run.output).not.toContain('JWT_PRIVATE_KEY');
   });
 });

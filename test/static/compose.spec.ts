@@ -8,6 +8,7 @@ import {
   composeEnvironment,
   durationSeconds,
   isPinnedImage,
+  readText,
   root,
   shutdownBudgetS,
 } from '../support/deploy-files.js';
@@ -42,6 +43,26 @@ describe('docker-compose.yml', () => {
     expect(config.database.url).toMatch(/@postgres:5432\//);
     expect(config.redis.url).toMatch(/^redis:\/\/redis:6379/);
     expect(config.database.runMigrations).toBe(true);
+  });
+
+  it('takes the PostgreSQL password from the operator, with no default production could inherit', () => {
+    expect(() => composeEnvironment(postgres, {})).toThrow(/required variable POSTGRES_PASSWORD/);
+    expect(() => composeEnvironment(api, {})).toThrow(/required variable POSTGRES_PASSWORD/);
+
+    const chosen = { POSTGRES_PASSWORD: 'chosen-by-the-operator' };
+    expect(composeEnvironment(postgres, chosen).POSTGRES_PASSWORD).toBe(chosen.POSTGRES_PASSWORD);
+    const url = new URL(composeEnvironment(api, chosen).DATABASE_URL);
+    expect(url.password).toBe(chosen.POSTGRES_PASSWORD);
+    expect(url.username).toBe(composeEnvironment(postgres, chosen).POSTGRES_USER);
+  });
+
+  it('defaults no secret: a password, token or key variable is required or defaults to empty', () => {
+    const secretDefaults = [
+      ...readText('docker-compose.yml').matchAll(
+        /\$\{(\w*(?:PASSWORD|SECRET|TOKEN|KEY)\w*)(:?-)([^}]*)\}/g,
+      ),
+    ].filter((match) => match[3] !== '');
+    expect(secretDefaults.map((match) => match[0])).toEqual([]);
   });
 
   it('reads the JWT signing key from a compose secret kept out of git', () => {

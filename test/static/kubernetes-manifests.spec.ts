@@ -19,6 +19,7 @@ import {
   pdb,
   podConfig,
   podEnvironment,
+  podMigrationConfig,
   resolvePort,
   secretValue,
   selects,
@@ -148,18 +149,28 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     },
   );
 
-  it.each([
-    ['Deployment', apiContainer, deployment.spec.template],
-    ['migration Job', migrationContainer, job.spec.template],
-  ] as const)('mounts the JWT key in the %s as a file from a Secret', (_name, container, pod) => {
-    const keyFile = podEnvironment(container).JWT_PRIVATE_KEY_FILE ?? '';
-    const mount = container.volumeMounts?.find((entry) =>
+  it('mounts the JWT key in the Deployment as a file from a Secret', () => {
+    const keyFile = podEnvironment(apiContainer).JWT_PRIVATE_KEY_FILE ?? '';
+    const mount = apiContainer.volumeMounts?.find((entry) =>
       keyFile.startsWith(entry.mountPath.replace(/\/?$/, '/')),
     );
-    const secretName = pod.spec.volumes?.find((volume) => volume.name === mount?.name)?.secret
-      ?.secretName;
+    const secretName = deployment.spec.template.spec.volumes?.find(
+      (volume) => volume.name === mount?.name,
+    )?.secret?.secretName;
     const key = path.posix.relative(mount?.mountPath ?? '/', keyFile);
     expect(secretValue(secretName ?? '', key)).toContain('PRIVATE KEY');
+  });
+
+  it('gives the migration Job the database secret and nothing else: no JWT key, no Redis', () => {
+    const environment = podEnvironment(migrationContainer);
+    expect(Object.keys(environment).filter((name) => /^(JWT_|REDIS_)/.test(name))).toEqual([]);
+    const secretKeys = (migrationContainer.env ?? []).flatMap((variable) =>
+      variable.valueFrom?.secretKeyRef ? [variable.valueFrom.secretKeyRef.key] : [],
+    );
+    expect(secretKeys).toEqual(['DATABASE_URL']);
+    const secretVolumes = (job.spec.template.spec.volumes ?? []).filter((volume) => volume.secret);
+    expect(secretVolumes).toEqual([]);
+    expect((migrationContainer.envFrom ?? []).filter((source) => source.secretRef)).toEqual([]);
   });
 
   it('selects the Deployment pods from the Service and the PodDisruptionBudget', () => {
@@ -209,7 +220,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   it("keeps every replica's database pool within PostgreSQL's default max_connections", () => {
     const poolSize = podConfig(apiContainer).database.poolSize;
     expect(
-      hpa.spec.maxReplicas * poolSize + podConfig(migrationContainer).database.poolSize,
+      hpa.spec.maxReplicas * poolSize + podMigrationConfig(migrationContainer).database.poolSize,
     ).toBeLessThan(100);
   });
 
@@ -248,6 +259,6 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(job.spec.backoffLimit).toBeGreaterThanOrEqual(1);
     expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
     expect(['Never', 'OnFailure']).toContain(job.spec.template.spec.restartPolicy);
-    expect(() => podConfig(migrationContainer)).not.toThrow();
+    expect(podMigrationConfig(migrationContainer).database.url).toBeTruthy();
   });
 });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
+import { loadMigrationConfig } from '../../src/config/migration-config.js';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const k8sDir = path.join(root, 'deploy/k8s');
@@ -197,22 +198,39 @@ export const knownEnvironmentNames = new Set([
   ].map((match) => match[1]),
 ]);
 
-/** Compose's `${NAME:-default}` / `${NAME-default}` interpolation, as if NAME were unset. */
-function interpolateDefaults(value: string): string {
+/** What an operator must set before `docker compose up` (the compose file refuses to default it). */
+export const OPERATOR_VARIABLES: Record<string, string> = {
+  POSTGRES_PASSWORD: 'operator-chosen-password',
+};
+
+/**
+ * Compose's interpolation with only `variables` set: `${NAME:-default}` / `${NAME-default}` take
+ * the default, `${NAME:?message}` / `${NAME?message}` fail as compose does, `$$` is a `$`.
+ */
+export function interpolate(value: string, variables: Record<string, string>): string {
   return value
-    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_match, name: string, fallback) => {
-      if (fallback === undefined) throw new Error(`\${${name}} has no default`);
-      return String(fallback);
-    })
+    .replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g,
+      (_match, name: string, colon: string, kind: string | undefined, text: string) => {
+        const set = variables[name];
+        if (set !== undefined && (colon !== ':' || set !== '')) return set;
+        if (kind === '-') return text;
+        if (kind === '?') throw new Error(`required variable ${name} is missing: ${text}`);
+        throw new Error(`\${${name}} has no default`);
+      },
+    )
     .replace(/\$\$/g, '$');
 }
 
-export function composeEnvironment(composeService: ComposeService): Record<string, string> {
+export function composeEnvironment(
+  composeService: ComposeService,
+  variables: Record<string, string> = OPERATOR_VARIABLES,
+): Record<string, string> {
   const raw = composeService.environment ?? {};
   const entries = Array.isArray(raw)
     ? raw.map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)])
     : Object.entries(raw).map(([name, value]) => [name, value === null ? '' : String(value)]);
-  return Object.fromEntries(entries.map(([name, value]) => [name, interpolateDefaults(value)]));
+  return Object.fromEntries(entries.map(([name, value]) => [name, interpolate(value, variables)]));
 }
 
 export const secretValue = (name: string, key: string): string | undefined =>
@@ -239,6 +257,9 @@ export const composeApiConfig = (): AppConfig =>
   loadAppConfig(composeEnvironment(compose.services.api));
 export const podConfig = (container: Container): AppConfig =>
   loadAppConfig(podEnvironment(container));
+/** What the migration CLI reads of the container's environment (database settings only). */
+export const podMigrationConfig = (container: Container) =>
+  loadMigrationConfig(podEnvironment(container));
 
 /** Seconds the service may need after SIGTERM: the drain, then the bounded shutdown. */
 export const shutdownBudgetS = (config: AppConfig): number =>

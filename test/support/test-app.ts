@@ -5,8 +5,12 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
 import { AppModule } from '../../src/app.module.js';
+import { APP_CONFIG, type AppConfig } from '../../src/config/app-config.js';
 import { ENVIRONMENT } from '../../src/config/config.module.js';
+import { createLoggers } from '../../src/logging/logger.factory.js';
+import { LOGGERS } from '../../src/logging/logging.module.js';
 import { setupApp } from '../../src/setup-app.js';
 import { BuiltService } from './built-service.js';
 import { TEST_REDIS_URL } from './environment.js';
@@ -24,12 +28,24 @@ export interface TestApp {
 /** What a test reads from a started application (a `TestApp` or a `useTestApp` handle). */
 export type RunningApp = Pick<TestApp, 'app' | 'server'>;
 
+export interface StartOptions {
+  /** Where the application's log lines go (stdout otherwise), e.g. a `CapturedLogs`. */
+  logs?: DestinationStream;
+}
+
 /** Builds the production application (AppModule + setupApp) on the given environment. */
-export async function startApp(env: Environment): Promise<TestApp> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+export async function startApp(env: Environment, options: StartOptions = {}): Promise<TestApp> {
+  const builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(ENVIRONMENT)
-    .useValue(env)
-    .compile();
+    .useValue(env);
+  const { logs } = options;
+  if (logs) {
+    builder.overrideProvider(LOGGERS).useFactory({
+      inject: [APP_CONFIG],
+      factory: (config: AppConfig) => createLoggers(config, logs),
+    });
+  }
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     bodyParser: false,
     bufferLogs: true,
@@ -73,8 +89,8 @@ export class TestEnvironment {
     };
   }
 
-  async startApp(overrides: Environment = {}): Promise<TestApp> {
-    const started = await startApp({ ...this.env, ...overrides });
+  async startApp(overrides: Environment = {}, options: StartOptions = {}): Promise<TestApp> {
+    const started = await startApp({ ...this.env, ...overrides }, options);
     this.apps.push(started);
     return started;
   }
@@ -130,7 +146,10 @@ export interface TestAppHandle extends RunningApp {
  * called in `beforeAll`, after the hooks registered before it). Further applications:
  * `handle.environment.startApp(...)`. The handle's properties exist once `beforeAll` has run.
  */
-export function useTestApp(overrides: EnvironmentOverrides = {}): TestAppHandle {
+export function useTestApp(
+  overrides: EnvironmentOverrides = {},
+  options: StartOptions = {},
+): TestAppHandle {
   const scope = useTestEnvironment();
   let env: Environment | undefined;
   let running: TestApp | undefined;
@@ -138,7 +157,7 @@ export function useTestApp(overrides: EnvironmentOverrides = {}): TestAppHandle 
     const environment = scope.environment;
     const own = typeof overrides === 'function' ? await overrides(environment) : overrides;
     env = { ...environment.env, ...own };
-    running = await environment.startApp(env);
+    running = await environment.startApp(env, options);
   });
   return {
     get environment() {

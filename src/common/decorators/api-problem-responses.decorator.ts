@@ -3,7 +3,7 @@ import { ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../errors/problem-details.dto.js';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input (`VALIDATION_FAILED` with `errors`, `MALFORMED_JSON`)',
+  400: 'Invalid input (`VALIDATION_FAILED` with `errors`, `MALFORMED_JSON`, `REQUEST_BODY_TOO_DEEP`, `MALFORMED_URL`)',
   401: 'Missing, invalid, expired or revoked credentials',
   403: 'Authenticated but not allowed (`AUTH_FORBIDDEN`)',
   404: 'Not found',

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { loggableError } from '../errors/loggable-error.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem-details.js';
 import { pathOf, requestIdOf } from '../http/request-context.js';
 
@@ -18,8 +19,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     });
 
     if (problem.isUnexpected) {
+      // Under `error`, not `err`: pino's err serializer would retitle the plain object's type.
       this.logger.error(
-        { err: exception, requestId: problem.body.requestId },
+        { error: loggableError(exception), requestId: problem.body.requestId },
         'unhandled error while serving a request',
       );
     } else if (problem.body.status >= 500) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ValidationError } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsString, Min, ValidateNested } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsEmail, IsInt, IsString, Min, ValidateBy, ValidateNested } from 'class-validator';
 import { DomainError } from '../errors/domain-error.js';
-import { createValidationPipe, toFieldErrors } from './validation.pipe.js';
+import { createValidationPipe, findReservedKeys, toFieldErrors } from './validation.pipe.js';
 
 class LineDto {
   @IsString() name: string;
@@ -126,5 +126,77 @@ describe('createValidationPipe', () => {
       code: 'VALIDATION_FAILED',
       fieldErrors: [{ field: 'isAdmin', message: 'property isAdmin should not exist' }],
     });
+  });
+});
+
+class ThrowingDto {
+  @ValidateBy({
+    name: 'explodes',
+    validator: {
+      validate: () => {
+        throw new URIError('URI malformed');
+      },
+    },
+  })
+  fuse: string;
+
+  @IsString() label: string;
+}
+
+class ThrowingTransformDto {
+  @Transform(() => {
+    throw new RangeError('Maximum call stack size exceeded');
+  })
+  @IsString()
+  value: string;
+}
+
+describe('createValidationPipe on validators that throw', () => {
+  const pipe = createValidationPipe();
+
+  it('refuses an email holding a lone surrogate with VALIDATION_FAILED, not a URIError', async () => {
+    await expect(
+      pipe.transform({ email: '\ud800@x.test', lines: [] }, { type: 'body', metatype: OrderDto }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fieldErrors: [{ field: 'email', message: expect.any(String) }],
+    });
+  });
+
+  it('names the field whose validator threw', async () => {
+    await expect(
+      pipe.transform({ label: 'ok', fuse: 'x' }, { type: 'body', metatype: ThrowingDto }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fieldErrors: [{ field: 'fuse', message: 'fuse is not a valid value' }],
+    });
+  });
+
+  it('names the field whose transformer threw', async () => {
+    await expect(
+      pipe.transform({ value: 'x' }, { type: 'body', metatype: ThrowingTransformDto }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fieldErrors: [{ field: 'value', message: 'value is not a valid value' }],
+    });
+  });
+});
+
+describe('findReservedKeys', () => {
+  it('lists reserved keys at any depth, in document order', () => {
+    const value = JSON.parse(
+      '{"a":{"__proto__":{"constructor":1}},"b":[{"prototype":2}],"__proto__":3}',
+    ) as unknown;
+    expect(findReservedKeys(value)).toEqual([
+      'a.__proto__',
+      'a.__proto__.constructor',
+      'b[0].prototype',
+      '__proto__',
+    ]);
+  });
+
+  it('walks a 10,000-level value without running out of stack', () => {
+    const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
+    expect(findReservedKeys(deep)).toEqual([]);
   });
 });

@@ -1,4 +1,10 @@
-import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  HttpException,
+  ValidationPipe,
+  type ValidationError,
+  type ValidationPipeOptions,
+} from '@nestjs/common';
 import { DomainError, type FieldError } from '../errors/domain-error.js';
 
 /** Flattens class-validator's tree into `{field: 'a.b[0].c', message}` entries. */
@@ -26,17 +32,42 @@ export function requestValidationError(fieldErrors: FieldError[]): DomainError {
 // class-transformer silently skips these keys, so `forbidNonWhitelisted` never sees them.
 const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
 
-/** Own reserved keys anywhere in a parsed JSON value, as field paths. */
-export function findReservedKeys(value: unknown, parent = ''): string[] {
-  if (typeof value !== 'object' || value === null) return [];
-  return Object.keys(value).flatMap((key) => {
-    const field = Array.isArray(value) ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
-    const nested = findReservedKeys((value as Record<string, unknown>)[key], field);
-    return RESERVED_KEYS.includes(key) ? [field, ...nested] : nested;
-  });
+/** Own reserved keys anywhere in a parsed JSON value, as field paths (iterative: no depth limit). */
+export function findReservedKeys(value: unknown): string[] {
+  const found: string[] = [];
+  const stack: Array<{ value: unknown; key: string; field: string }> = [
+    { value, key: '', field: '' },
+  ];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    if (RESERVED_KEYS.includes(entry.key)) found.push(entry.field);
+    const current = entry.value;
+    if (typeof current !== 'object' || current === null) continue;
+    const keys = Object.keys(current);
+    for (let index = keys.length - 1; index >= 0; index -= 1) {
+      const key = keys[index];
+      const field = Array.isArray(current)
+        ? `${entry.field}[${key}]`
+        : entry.field
+          ? `${entry.field}.${key}`
+          : key;
+      stack.push({ value: (current as Record<string, unknown>)[key], key, field });
+    }
+  }
+  return found;
 }
 
+const isOurRefusal = (error: unknown) =>
+  error instanceof DomainError || error instanceof HttpException;
+
 class StrictValidationPipe extends ValidationPipe {
+  /** The same validation, skipping absent fields: validates one field at a time. */
+  private readonly fieldProbe: ValidationPipe;
+
+  constructor(options: ValidationPipeOptions) {
+    super(options);
+    this.fieldProbe = new ValidationPipe({ ...options, skipMissingProperties: true });
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
       const reserved = findReservedKeys(value);
@@ -46,7 +77,29 @@ class StrictValidationPipe extends ValidationPipe {
         );
       }
     }
-    return super.transform(value, metadata) as Promise<unknown>;
+    try {
+      return (await super.transform(value, metadata)) as unknown;
+    } catch (error) {
+      if (isOurRefusal(error)) throw error;
+      // A validator or transformer threw (class-validator's isEmail calls encodeURI, which throws
+      // on a lone surrogate): the input is what is wrong, so the client gets a 400 naming it.
+      const field = await this.throwingField(value, metadata);
+      throw requestValidationError([{ field, message: `${field} is not a valid value` }]);
+    }
+  }
+
+  /** The top-level field whose validation throws, found by validating each field alone. */
+  private async throwingField(value: unknown, metadata: ArgumentMetadata): Promise<string> {
+    const whole = metadata.data ?? metadata.type;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return whole;
+    for (const [field, fieldValue] of Object.entries(value as Record<string, unknown>)) {
+      try {
+        await this.fieldProbe.transform({ [field]: fieldValue }, metadata);
+      } catch (error) {
+        if (!isOurRefusal(error)) return field;
+      }
+    }
+    return whole;
   }
 }
 

@@ -16,7 +16,14 @@ export class ReadinessResponseDto {
   @ApiProperty({ enum: ['up', 'down'], example: 'up' })
   cache: 'up' | 'down';
 
-  /** Per-check detail from the health checks. */
-  @ApiProperty({ type: 'object', additionalProperties: true })
-  details: Record<string, unknown>;
+  /** Each dependency's state, terminus style (`{database: {status: 'up'}}`): names and states only. */
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: {
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['up', 'degraded', 'down'] } },
+    },
+    example: { database: { status: 'up' }, cache: { status: 'up' } },
+  })
+  details: Record<string, { status: string }>;
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsStorableText } from '../../common/validation/text.validators.js';
 import { normalizeEmail } from '../email.js';
 import { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus } from '../user.entity.js';
 
@@ -32,6 +33,8 @@ export class ListUsersQueryDto {
   )
   @IsString()
   @MaxLength(254)
+  // NUL cannot reach PostgreSQL (it answers an error, not "no match").
+  @IsStorableText()
   email?: string;
 
   @ApiPropertyOptional({ enum: USER_ROLES })

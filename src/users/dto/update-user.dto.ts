@@ -5,10 +5,14 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
-  IsOptional,
+  ValidateIf,
 } from 'class-validator';
 import { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus } from '../user.entity.js';
 import { DisplayNameField } from './display-name-field.decorator.js';
+
+// Absent means "unchanged"; null is validated (and refused) rather than skipped as IsOptional
+// would, since neither column takes NULL (it was a 500).
+const isPresent = (_object: object, value: unknown) => value !== undefined;
 
 /** What an admin may change on any account. */
 export class UpdateUserDto {
@@ -16,7 +20,7 @@ export class UpdateUserDto {
   displayName?: string | null;
 
   @ApiPropertyOptional({ enum: USER_ROLES, isArray: true, example: ['user', 'admin'] })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(USER_ROLES.length)
@@ -26,7 +30,7 @@ export class UpdateUserDto {
 
   /** Disabling an account signs out all of its sessions at once. */
   @ApiPropertyOptional({ enum: USER_STATUSES, example: 'disabled' })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsIn(USER_STATUSES)
   status?: UserStatus;
 }

@@ -25,7 +25,10 @@ function countersOf(account: ThrottledAccount, clientIp: string | undefined): At
       pair: `password:${digest(account.userId, address)}`,
     };
   }
-  return { account: `login:${digest(account.email)}`, pair: `login:${digest(account.email, address)}` };
+  return {
+    account: `login:${digest(account.email)}`,
+    pair: `login:${digest(account.email, address)}`,
+  };
 }
 
 /**

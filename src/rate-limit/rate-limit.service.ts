@@ -38,7 +38,12 @@ export class RateLimitService {
   async count(policy: RateLimitPolicy, subject: string): Promise<PolicyCount> {
     const limit = this.limitFor(policy);
     const { count, resetMs } = await this.store.hit(`${policy}:${subject}`, RATE_LIMIT_WINDOW_MS);
-    return { limit, count, resetS: Math.max(1, Math.ceil(resetMs / 1000)), isExceeded: count > limit };
+    return {
+      limit,
+      count,
+      resetS: Math.max(1, Math.ceil(resetMs / 1000)),
+      isExceeded: count > limit,
+    };
   }
 
   /** Counts one request of the user and refuses it with 429 RATE_LIMITED over the limit. */

@@ -150,7 +150,8 @@ export class RateLimitStore {
     pair.expiresAt = now + limits.windowMs;
     if (pair.count >= limits.pairThreshold) {
       pair.lockedUntil =
-        now + Math.min(limits.baseLockMs * 2 ** (pair.count - limits.pairThreshold), limits.windowMs);
+        now +
+        Math.min(limits.baseLockMs * 2 ** (pair.count - limits.pairThreshold), limits.windowMs);
     }
     account.count += 1;
     account.expiresAt = now + limits.windowMs;

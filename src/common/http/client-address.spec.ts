@@ -40,12 +40,14 @@ describe('clientAddressKey', () => {
 });
 
 describe('storableClientIp', () => {
-  it.each(['203.0.113.7', '::1', '::ffff:127.0.0.1', 'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255'])(
-    'keeps the address %p',
-    (ip) => {
-      expect(storableClientIp(ip)).toBe(ip);
-    },
-  );
+  it.each([
+    '203.0.113.7',
+    '::1',
+    '::ffff:127.0.0.1',
+    'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255',
+  ])('keeps the address %p', (ip) => {
+    expect(storableClientIp(ip)).toBe(ip);
+  });
 
   it.each([undefined, '', 'unknown', '<script>', '1.2.3.4, 5.6.7.8', '9'.repeat(300)])(
     'stores %p as null',

@@ -174,7 +174,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
     }
     if (trustProxy === true) {
       problems.push(
-        'TRUST_PROXY=true is refused in production (any client could pick its IP through X-Forwarded-For); set the hop count or the proxy addresses/CIDRs',
+        'TRUST_PROXY must be a hop count or the proxy addresses/CIDRs in production; "true" is refused (any client could pick its IP through X-Forwarded-For)',
       );
     }
   }

@@ -124,6 +124,7 @@ export class AuthController {
 
   @Post('password')
   @HttpCode(204)
+  @RateLimit('password')
   @ApiBearerAuth('bearer')
   @ApiOperation({ summary: 'Change your password; every other session is signed out' })
   @ApiNoContentResponse()
@@ -131,7 +132,8 @@ export class AuthController {
   changePassword(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
+    @Ip() ip: string,
   ): Promise<void> {
-    return this.auth.changePassword(callerOf(user), body.currentPassword, body.newPassword);
+    return this.auth.changePassword(callerOf(user), body.currentPassword, body.newPassword, ip);
   }
 }

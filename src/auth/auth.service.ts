@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { storableClientIp } from '../common/http/client-address.js';
 import type { AuthConfig } from '../config/app-config.js';
 import { AUTH_CONFIG } from '../config/config-slices.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -67,10 +68,11 @@ export class AuthService {
 
   /**
    * Unknown email and wrong password cost the same hashing work and get the same answer; repeated
-   * failures lock the account with a doubling back-off, whether or not it exists.
+   * failures lock the account for that client address with a doubling back-off, whether or not it
+   * exists.
    */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
-    await this.throttle.reserveAttempt({ email });
+    await this.throttle.reserveAttempt({ email }, client.ip);
     const user = await this.users.findByEmail(email);
     const isValid = user
       ? await this.passwords.verify(user.passwordHash, password)
@@ -79,7 +81,7 @@ export class AuthService {
       this.metrics.recordAuth('login_failure');
       throw AuthErrors.invalidCredentials();
     }
-    await this.throttle.attemptSucceeded({ email });
+    await this.throttle.attemptSucceeded({ email }, client.ip);
     if (user.status !== 'active') throw AuthErrors.accountDisabled();
     if (this.passwords.needsRehash(user.passwordHash)) {
       await this.users.changePasswordHash(user.id, await this.passwords.hash(password));
@@ -154,15 +156,17 @@ export class AuthService {
     caller: Caller,
     currentPassword: string,
     newPassword: string,
+    clientIp: string | undefined,
   ): Promise<void> {
+    await this.throttle.limitPasswordChanges(caller.userId);
     const user = await this.users.getById(caller.userId);
     const account = { userId: caller.userId };
-    await this.throttle.reserveAttempt(account);
+    await this.throttle.reserveAttempt(account, clientIp);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
       this.metrics.recordAuth('password_change_failure');
       throw AuthErrors.passwordIncorrect();
     }
-    await this.throttle.attemptSucceeded(account);
+    await this.throttle.attemptSucceeded(account, clientIp);
     await this.users.changePasswordHash(user.id, await this.passwords.hash(newPassword));
     await this.revocation.revoke({
       userId: user.id,
@@ -179,7 +183,7 @@ export class AuthService {
       refreshTokenHash: hashRefreshToken(refreshToken),
       expiresAt: this.refreshExpiry(),
       userAgent: client.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
-      ip: client.ip ?? null,
+      ip: storableClientIp(client.ip),
     });
     return this.tokenPair(user.id, sessionId, user.roles, refreshToken);
   }

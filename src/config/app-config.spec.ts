@@ -82,10 +82,12 @@ describe('loadAppConfig', () => {
       expect(config.rateLimit).toEqual({
         enabled: true,
         loginPerMinute: 10,
-        loginFailuresPerAccount: 5,
+        loginFailuresPerAddress: 5,
+        loginFailuresPerAccount: 50,
         loginFailureWindowS: 900,
         registerPerMinute: 10,
         refreshPerMinute: 60,
+        passwordPerMinute: 5,
       });
       expect(config.cache.ttlS).toBe(60);
       expect(config.docs.enabled).toBe(true);
@@ -197,6 +199,19 @@ describe('loadAppConfig', () => {
 
     it.each(['2048', '1mb', '512KB', '10b'])('accepts the body limit %p', (limit) => {
       expect(loadAppConfig({ BODY_LIMIT: limit }).http.bodyLimit).toBe(limit);
+    });
+
+    it('reads the per-account and password-change limits', () => {
+      const config = loadAppConfig({
+        RATE_LIMIT_LOGIN_FAILURES: '4',
+        RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '40',
+        RATE_LIMIT_PASSWORD_PER_MIN: '2',
+      });
+      expect(config.rateLimit).toMatchObject({
+        loginFailuresPerAddress: 4,
+        loginFailuresPerAccount: 40,
+        passwordPerMinute: 2,
+      });
     });
 
     it('accepts a 16-character metrics token', () => {
@@ -340,6 +355,23 @@ describe('loadAppConfig', () => {
       expect(
         refusedVariables(productionEnv({ CORS_ORIGINS: 'https://app.example.com, *' })),
       ).toEqual(['CORS_ORIGINS']);
+    });
+
+    it('refuses TRUST_PROXY=true, which lets any client pick its address', () => {
+      expect(refusedVariables(productionEnv({ TRUST_PROXY: 'true' }))).toEqual(['TRUST_PROXY']);
+      expect(refusedVariables(productionEnv({ TRUST_PROXY: ' TRUE ' }))).toEqual(['TRUST_PROXY']);
+    });
+
+    it.each([
+      ['1', 1],
+      ['loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+      ['false', false],
+    ])('accepts TRUST_PROXY %p', (raw, expected) => {
+      expect(loadAppConfig(productionEnv({ TRUST_PROXY: raw })).http.trustProxy).toEqual(expected);
+    });
+
+    it('accepts TRUST_PROXY=true outside production', () => {
+      expect(loadAppConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
     });
 
     it('accepts a wildcard CORS origin outside production', () => {

@@ -50,10 +50,15 @@ export interface AuthConfig {
 export interface RateLimitConfig {
   enabled: boolean;
   loginPerMinute: number;
+  /** Failures of one account from one client address (IPv6 /64) before that pair is locked. */
+  loginFailuresPerAddress: number;
+  /** Failures of one account from all addresses before only clean addresses may try. */
   loginFailuresPerAccount: number;
   loginFailureWindowS: number;
   registerPerMinute: number;
   refreshPerMinute: number;
+  /** Password changes per minute, per user and per client address. */
+  passwordPerMinute: number;
 }
 
 export interface CacheConfig {
@@ -176,6 +181,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
   const nodeEnv: NodeEnvironment = env.NODE_ENV ?? 'development';
   const isProduction = nodeEnv === 'production';
   const corsOrigins = splitList(env.CORS_ORIGINS);
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
 
   if (isProduction) {
     if (!env.DATABASE_URL) problems.push(EMBEDDED_DATABASE_REFUSED);
@@ -191,6 +197,11 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
     }
     if (corsOrigins.includes('*')) {
       problems.push('CORS_ORIGINS must list origins in production; the wildcard "*" is refused');
+    }
+    if (trustProxy === true) {
+      problems.push(
+        'TRUST_PROXY must be a hop count or the proxy addresses/CIDRs in production; "true" is refused (any client could pick its IP through X-Forwarded-For)',
+      );
     }
   }
   if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_FILE) {
@@ -214,7 +225,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       corsOrigins,
       // Requests are matched on the hostname alone, so a configured port is dropped too.
       allowedHosts: splitList(env.ALLOWED_HOSTS).map((host) => withoutPort(host.toLowerCase())),
-      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      trustProxy,
     },
     database: databaseConfigOf(env, dataDir, isProduction),
     redis: {
@@ -236,10 +247,12 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
     rateLimit: {
       enabled: env.RATE_LIMIT_ENABLED ?? true,
       loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MIN ?? 10,
-      loginFailuresPerAccount: env.RATE_LIMIT_LOGIN_FAILURES ?? 5,
+      loginFailuresPerAddress: env.RATE_LIMIT_LOGIN_FAILURES ?? 5,
+      loginFailuresPerAccount: env.RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT ?? 50,
       loginFailureWindowS: 15 * 60,
       registerPerMinute: env.RATE_LIMIT_REGISTER_PER_MIN ?? 10,
       refreshPerMinute: env.RATE_LIMIT_REFRESH_PER_MIN ?? 60,
+      passwordPerMinute: env.RATE_LIMIT_PASSWORD_PER_MIN ?? 5,
     },
     metrics: { token: env.METRICS_TOKEN },
     docs: { enabled: env.DOCS_ENABLED ?? !isProduction },

@@ -81,8 +81,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean() RATE_LIMIT_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_LOGIN_PER_MIN?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_LOGIN_FAILURES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_REGISTER_PER_MIN?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_REFRESH_PER_MIN?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_PASSWORD_PER_MIN?: number;
 
   @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() DOCS_ENABLED?: boolean;

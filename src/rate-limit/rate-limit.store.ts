@@ -17,24 +17,58 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-// Attempts count as failures until they succeed (then the key is cleared), and are counted before
-// the password is checked: parallel guesses cannot all slip in before the first failure is
-// recorded. From the threshold on, the key is locked for a time that doubles per attempt.
+// Attempts count as failures until they succeed (then the pair is cleared and the account
+// counter given the attempt back), and are counted before the password is checked: parallel
+// guesses cannot all slip in before the first failure is recorded. KEYS[1] is the (account,
+// address) pair: from its threshold on it is locked for a time that doubles per attempt. KEYS[2]
+// counts the account's failures from every address: from its threshold on, only an address whose
+// pair has no failures may try, so an attacker cannot lock the owner out but cannot go on either.
 const ATTEMPT_SCRIPT = `
+local pairThreshold = tonumber(ARGV[1])
+local windowMs = tonumber(ARGV[2])
 local nowMs = tonumber(ARGV[4])
 local lockedUntil = tonumber(redis.call('HGET', KEYS[1], 'lockedUntil') or '0')
 if lockedUntil > nowMs then
   return lockedUntil - nowMs
 end
+local accountFailures = tonumber(redis.call('GET', KEYS[2]) or '0')
+if accountFailures >= tonumber(ARGV[5]) and redis.call('HEXISTS', KEYS[1], 'attempts') == 1 then
+  return math.max(redis.call('PTTL', KEYS[2]), 1)
+end
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-local threshold = tonumber(ARGV[1])
-local windowMs = tonumber(ARGV[2])
-if attempts >= threshold then
-  local lockMs = math.min(tonumber(ARGV[3]) * (2 ^ (attempts - threshold)), windowMs)
+if attempts >= pairThreshold then
+  local lockMs = math.min(tonumber(ARGV[3]) * (2 ^ (attempts - pairThreshold)), windowMs)
   redis.call('HSET', KEYS[1], 'lockedUntil', nowMs + lockMs)
 end
 redis.call('PEXPIRE', KEYS[1], windowMs)
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], windowMs)
 return 0`;
+
+const SUCCEEDED_SCRIPT = `
+redis.call('DEL', KEYS[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
+  redis.call('DECR', KEYS[2])
+end
+return 0`;
+
+/** The two counters of one password attempt; names carry no personal data. */
+export interface AttemptCounters {
+  /** The (account, client address) pair. */
+  pair: string;
+  /** The account, across every address. */
+  account: string;
+}
+
+export interface AttemptLimits {
+  /** Failures of one pair from which it is locked. */
+  pairThreshold: number;
+  /** Failures of the account from which only addresses with a clean pair may try. */
+  accountThreshold: number;
+  /** Counters are forgotten this long after their last failure; the longest lock. */
+  windowMs: number;
+  baseLockMs: number;
+}
 
 interface MemoryEntry {
   count: number;
@@ -78,16 +112,12 @@ export class RateLimitStore {
   }
 
   /**
-   * Counts an attempt for `name` unless it is locked; returns the milliseconds left on the lock
-   * (0: go ahead). Call `clearFailures` when the attempt succeeds.
+   * Counts an attempt against both counters unless it is refused; returns the milliseconds to wait
+   * (0: go ahead). Call `attemptSucceeded` when the password was right.
    */
-  async reserveAttempt(
-    name: string,
-    threshold: number,
-    windowMs: number,
-    baseLockMs: number,
-  ): Promise<number> {
-    const key = this.redis.key(`fail:${name}`);
+  async reserveAttempt(counters: AttemptCounters, limits: AttemptLimits): Promise<number> {
+    const pairKey = this.redis.key(`fail:pair:${counters.pair}`);
+    const accountKey = this.redis.key(`fail:account:${counters.account}`);
     const client = this.redis.client;
     const now = Date.now();
     if (client?.isReady) {
@@ -95,8 +125,14 @@ export class RateLimitStore {
         return Number(
           await this.redis.withDeadline(
             client.eval(ATTEMPT_SCRIPT, {
-              keys: [key],
-              arguments: [String(threshold), String(windowMs), String(baseLockMs), String(now)],
+              keys: [pairKey, accountKey],
+              arguments: [
+                String(limits.pairThreshold),
+                String(limits.windowMs),
+                String(limits.baseLockMs),
+                String(now),
+                String(limits.accountThreshold),
+              ],
             }),
           ),
         );
@@ -104,22 +140,36 @@ export class RateLimitStore {
         this.fellBack(error);
       }
     }
-    const entry = this.memoryEntry(key, windowMs);
-    if (entry.lockedUntil > now) return entry.lockedUntil - now;
-    entry.count += 1;
-    entry.expiresAt = now + windowMs;
-    if (entry.count >= threshold) {
-      entry.lockedUntil = now + Math.min(baseLockMs * 2 ** (entry.count - threshold), windowMs);
+    const pair = this.memoryEntry(pairKey, limits.windowMs);
+    if (pair.lockedUntil > now) return pair.lockedUntil - now;
+    const account = this.memoryEntry(accountKey, limits.windowMs);
+    if (account.count >= limits.accountThreshold && pair.count > 0) {
+      return Math.max(account.expiresAt - now, 1);
     }
+    pair.count += 1;
+    pair.expiresAt = now + limits.windowMs;
+    if (pair.count >= limits.pairThreshold) {
+      pair.lockedUntil =
+        now +
+        Math.min(limits.baseLockMs * 2 ** (pair.count - limits.pairThreshold), limits.windowMs);
+    }
+    account.count += 1;
+    account.expiresAt = now + limits.windowMs;
     return 0;
   }
 
-  async clearFailures(name: string): Promise<void> {
-    const key = this.redis.key(`fail:${name}`);
-    this.memory.delete(key);
+  /** The attempt was right: the pair's failures are forgiven and the account's count returned. */
+  async attemptSucceeded(counters: AttemptCounters): Promise<void> {
+    const pairKey = this.redis.key(`fail:pair:${counters.pair}`);
+    const accountKey = this.redis.key(`fail:account:${counters.account}`);
+    this.memory.delete(pairKey);
+    const account = this.memory.get(accountKey);
+    if (account && account.count > 0) account.count -= 1;
     const client = this.redis.client;
     if (!client?.isReady) return;
-    await this.redis.withDeadline(client.del(key)).catch((error: unknown) => this.fellBack(error));
+    await this.redis
+      .withDeadline(client.eval(SUCCEEDED_SCRIPT, { keys: [pairKey, accountKey] }))
+      .catch((error: unknown) => this.fellBack(error));
   }
 
   private memoryEntry(key: string, windowMs: number): MemoryEntry {

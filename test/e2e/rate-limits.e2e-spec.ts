@@ -7,6 +7,7 @@ import {
   createSignedInUser,
   registerUser,
   type RegisteredUser,
+  type SignedInUser,
 } from '../factories/user.factory.js';
 import { expectProblem } from '../support/problem.js';
 import { useTestApp, type Environment, type TestApp } from '../support/test-app.js';
@@ -20,6 +21,19 @@ const LIMITS: Environment = {
 
 function login(server: Server, email: string, password: string) {
   return request(server).post('/api/v1/auth/login').send({ email, password });
+}
+
+/** A sign-in from `clientIp`, as a proxy trusted through TRUST_PROXY would forward it. */
+function loginFrom(server: Server, clientIp: string, email: string, password: string) {
+  return login(server, email, password).set('X-Forwarded-For', clientIp);
+}
+
+function changePasswordFrom(server: Server, clientIp: string, user: SignedInUser, current: string) {
+  return request(server)
+    .post('/api/v1/auth/password')
+    .set('Authorization', user.bearer)
+    .set('X-Forwarded-For', clientIp)
+    .send({ currentPassword: current, newPassword: buildUser().password });
 }
 
 function expectRateLimitHeaders(response: Response, limit: number, remaining: number): void {
@@ -293,6 +307,187 @@ describe('rate limits', () => {
         429,
         'AUTH_ACCOUNT_LOCKED',
       );
+    });
+  });
+
+  describe('per account and client address (behind a trusted proxy)', () => {
+    /** One proxy hop: the client address is the last X-Forwarded-For entry. */
+    const BEHIND_PROXY: Environment = { TRUST_PROXY: '1', RATE_LIMIT_LOGIN_PER_MIN: '100' };
+
+    it('locks 5 wrong passwords to their address: the owner still signs in from another one', async () => {
+      const service = await startLimitedApp(undefined, {
+        ...BEHIND_PROXY,
+        RATE_LIMIT_LOGIN_FAILURES: '5',
+      });
+      const user = await registerUser(setup.server);
+      const attacker = '203.0.113.10';
+
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const wrong = await loginFrom(service.server, attacker, user.email, `${user.password}-x`);
+        expectProblem(wrong, 401, 'AUTH_INVALID_CREDENTIALS');
+      }
+      const locked = await loginFrom(service.server, attacker, user.email, user.password);
+      expectProblem(locked, 429, 'AUTH_ACCOUNT_LOCKED');
+      expectRetryAfter(locked, 60);
+
+      const owner = await loginFrom(service.server, '198.51.100.20', user.email, user.password);
+      expect(owner.status).toBe(200);
+      expect(owner.body).toHaveProperty('accessToken');
+      expectProblem(
+        await loginFrom(service.server, attacker, user.email, user.password),
+        429,
+        'AUTH_ACCOUNT_LOCKED',
+      );
+    });
+
+    it('locks an IPv6 client by its /64, not by each address in it', async () => {
+      const service = await startLimitedApp(undefined, BEHIND_PROXY);
+      const user = await registerUser(setup.server);
+
+      for (let host = 1; host <= 3; host += 1) {
+        const wrong = await loginFrom(
+          service.server,
+          `2001:db8:7:1::${host}`,
+          user.email,
+          `${user.password}-x`,
+        );
+        expectProblem(wrong, 401, 'AUTH_INVALID_CREDENTIALS');
+      }
+      expectProblem(
+        await loginFrom(service.server, '2001:db8:7:1:abcd::99', user.email, user.password),
+        429,
+        'AUTH_ACCOUNT_LOCKED',
+      );
+      await loginFrom(service.server, '2001:db8:7:2::1', user.email, user.password).expect(200);
+    });
+
+    it('past the per-account threshold refuses addresses with failures and lets clean ones in', async () => {
+      const service = await startLimitedApp(undefined, {
+        ...BEHIND_PROXY,
+        RATE_LIMIT_LOGIN_FAILURES: '5',
+        RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '6',
+      });
+      const user = await registerUser(setup.server);
+      const attackers = ['203.0.113.31', '203.0.113.32', '203.0.113.33'];
+
+      // Two failures from each of three addresses: no pair reaches its lock, the account does.
+      for (const attacker of attackers) {
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+          const wrong = await loginFrom(service.server, attacker, user.email, `${user.password}-x`);
+          expectProblem(wrong, 401, 'AUTH_INVALID_CREDENTIALS');
+        }
+      }
+
+      const dirty = await loginFrom(service.server, attackers[0], user.email, user.password);
+      expectProblem(dirty, 429, 'AUTH_ACCOUNT_LOCKED');
+      expectRetryAfter(dirty, 15 * 60);
+      await loginFrom(service.server, '198.51.100.40', user.email, user.password).expect(200);
+
+      // A fresh address gets one guess; after it failed, that address is refused as well.
+      const fresh = '203.0.113.34';
+      const guess = await loginFrom(service.server, fresh, user.email, `${user.password}-x`);
+      expectProblem(guess, 401, 'AUTH_INVALID_CREDENTIALS');
+      expectProblem(
+        await loginFrom(service.server, fresh, user.email, user.password),
+        429,
+        'AUTH_ACCOUNT_LOCKED',
+      );
+      await loginFrom(service.server, '198.51.100.41', user.email, user.password).expect(200);
+    });
+
+    it('locks password changes per user and address', async () => {
+      const service = await startLimitedApp(undefined, BEHIND_PROXY);
+      const user = await createSignedInUser(setup.server);
+      const attacker = '203.0.113.50';
+
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const wrong = await changePasswordFrom(
+          service.server,
+          attacker,
+          user,
+          `${user.password}-x`,
+        );
+        expectProblem(wrong, 400, 'AUTH_PASSWORD_INCORRECT');
+      }
+      expectProblem(
+        await changePasswordFrom(service.server, attacker, user, user.password),
+        429,
+        'AUTH_ACCOUNT_LOCKED',
+      );
+      await changePasswordFrom(service.server, '198.51.100.50', user, user.password).expect(204);
+    });
+  });
+
+  describe('password changes (two argon2 runs each)', () => {
+    const PASSWORD_LIMIT: Environment = {
+      TRUST_PROXY: '1',
+      RATE_LIMIT_PASSWORD_PER_MIN: '3',
+      RATE_LIMIT_LOGIN_FAILURES: '10',
+    };
+
+    it('answers the 4th change of one user in a minute with 429, from whichever address', async () => {
+      const service = await startLimitedApp(undefined, PASSWORD_LIMIT);
+      const user = await createSignedInUser(setup.server);
+      const wrong = `${user.password}-x`;
+
+      await changePasswordFrom(service.server, '203.0.113.61', user, wrong).expect(400);
+      await changePasswordFrom(service.server, '203.0.113.61', user, wrong).expect(400);
+      await changePasswordFrom(service.server, '203.0.113.62', user, wrong).expect(400);
+      const refused = await changePasswordFrom(service.server, '203.0.113.62', user, user.password);
+      expectProblem(refused, 429, 'RATE_LIMITED');
+      expectRetryAfter(refused, 60);
+      // The address is still under its own limit.
+      expectRateLimitHeaders(refused, 3, 1);
+
+      await login(setup.server, user.email, user.password).expect(200);
+    });
+
+    it('answers the 4th change from one address in a minute with 429, whoever asks', async () => {
+      const service = await startLimitedApp(undefined, PASSWORD_LIMIT);
+      const first = await createSignedInUser(setup.server);
+      const second = await createSignedInUser(setup.server);
+      const address = '198.51.100.70';
+
+      for (let remaining = 2; remaining >= 1; remaining -= 1) {
+        const wrong = await changePasswordFrom(
+          service.server,
+          address,
+          first,
+          `${first.password}-x`,
+        );
+        expectProblem(wrong, 400, 'AUTH_PASSWORD_INCORRECT');
+        expectRateLimitHeaders(wrong, 3, remaining);
+      }
+      await changePasswordFrom(service.server, address, second, `${second.password}-x`).expect(400);
+      const refused = await changePasswordFrom(service.server, address, second, second.password);
+      expectProblem(refused, 429, 'RATE_LIMITED');
+      expectRateLimitHeaders(refused, 3, 0);
+      expectRetryAfter(refused, 60);
+
+      await changePasswordFrom(service.server, '198.51.100.71', second, second.password).expect(
+        204,
+      );
+    });
+
+    it('counts IPv6 clients in one /64 against one limit', async () => {
+      const service = await startLimitedApp(undefined, PASSWORD_LIMIT);
+      const users = await Promise.all([1, 2, 3, 4].map(() => createSignedInUser(setup.server)));
+
+      for (const [host, user] of users.slice(0, 3).entries()) {
+        await changePasswordFrom(
+          service.server,
+          `2001:db8:9:1::${host + 1}`,
+          user,
+          'wrong-1',
+        ).expect(400);
+      }
+      const last = users[3];
+      expectProblem(
+        await changePasswordFrom(service.server, '2001:db8:9:1:ffff::1', last, last.password),
+        429,
+        'RATE_LIMITED',
+      );
+      await changePasswordFrom(service.server, '2001:db8:9:2::1', last, last.password).expect(204);
     });
   });
 });

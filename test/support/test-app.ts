@@ -86,6 +86,7 @@ export class TestEnvironment {
       RATE_LIMIT_LOGIN_PER_MIN: '10000',
       RATE_LIMIT_REGISTER_PER_MIN: '10000',
       RATE_LIMIT_REFRESH_PER_MIN: '10000',
+      RATE_LIMIT_PASSWORD_PER_MIN: '10000',
     };
   }
 

@@ -2,7 +2,8 @@
 // bundles dist/main.js and its dependencies into one file, dist/bundle/main.js, which is what
 // runs. Loading ~2,000 separate modules cost about 450 ms of the cold start (file reads, path
 // resolution, one compile per module); one file removes most of it (README, Performance).
-// The CLIs (dist/database/migration-cli.js, dist/auth/create-admin.cli.js) stay unbundled.
+// The CLIs (dist/database/migration-cli.js, dist/auth/create-admin.cli.js,
+// dist/auth/sessions-purge.cli.js) stay unbundled.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

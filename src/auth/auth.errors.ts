@@ -8,6 +8,13 @@ export const AuthErrors = {
       'unauthorized',
       'The email or password is incorrect.',
     ),
+  /** A sign-in (or password change) that a concurrent credentials change overtook. */
+  credentialsChanged: () =>
+    new DomainError(
+      'AUTH_CREDENTIALS_CHANGED',
+      'unauthorized',
+      "The account's password, status or roles changed meanwhile; sign in again.",
+    ),
   accountDisabled: () =>
     new DomainError('AUTH_ACCOUNT_DISABLED', 'forbidden', 'This account is disabled.'),
   accountLocked: (retryAfterS: number) =>

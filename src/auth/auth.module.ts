@@ -16,6 +16,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { RolesGuard } from './roles.guard.js';
 import { SessionRevocationService } from './session-revocation.service.js';
+import { SessionsPurgeService } from './sessions-purge.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 import { AccessTokens } from './tokens/access-tokens.js';
@@ -32,6 +33,7 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
     AdminBootstrap,
     SessionsRepository,
     SessionRevocationService,
+    SessionsPurgeService,
     PasswordHasher,
     AccessTokens,
     SigningKeys,

@@ -24,8 +24,10 @@ interface StoredSession {
   id: string;
   userId: string;
   refreshTokenHash: string;
+  createdAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
+  hasCurrentCredentials: boolean;
   user: { roles: UserRole[]; status: UserStatus };
 }
 
@@ -42,8 +44,10 @@ class FakeSessions {
       id: `session-${this.sessions.size + 1}`,
       userId: 'user-1',
       refreshTokenHash: hashRefreshToken(refreshToken),
+      createdAt: new Date(),
       expiresAt: new Date(Date.now() + 3_600_000),
       revokedAt: null,
+      hasCurrentCredentials: true,
       user: { roles: ['user'], status: 'active' },
       ...overrides,
     };
@@ -55,8 +59,10 @@ class FakeSessions {
     const locked = (session: StoredSession): LockedSession => ({
       id: session.id,
       userId: session.userId,
+      createdAt: session.createdAt,
       expiresAt: session.expiresAt,
       revokedAt: session.revokedAt,
+      hasCurrentCredentials: session.hasCurrentCredentials,
       user: { ...session.user },
     });
     const tx = {
@@ -119,6 +125,8 @@ const config: AuthConfig = {
   accessTokenTtlS: 900,
   refreshTokenTtlS: 3_600,
   refreshReuseGraceS: GRACE_S,
+  sessionMaxAgeS: 86_400,
+  sessionPurgeIntervalS: 0,
 };
 
 describe('AuthService.refresh', () => {
@@ -231,11 +239,28 @@ describe('AuthService.refresh', () => {
   it.each([
     ['a revoked session', { revokedAt: new Date() }],
     ['a disabled user', { user: { roles: ['user'] as UserRole[], status: 'disabled' as const } }],
+    ['a session signed in before a credentials change', { hasCurrentCredentials: false }],
+    [
+      'a session signed in longer ago than SESSION_MAX_AGE',
+      { createdAt: new Date(Date.now() - 86_400_000 - 1_000) },
+    ],
   ])('refuses the current token of %s', async (_case, overrides) => {
     const token = generateRefreshToken();
     store.add(token, overrides);
     await refreshFails(token, 'AUTH_REFRESH_INVALID');
     expect(issued).toEqual([]);
+  });
+
+  it('never extends a refresh token past SESSION_MAX_AGE from sign-in', async () => {
+    const token = generateRefreshToken();
+    const signedInAt = new Date(Date.now() - 86_400_000 + 600_000);
+    const session = store.add(token, { createdAt: signedInAt });
+
+    const pair = await auth.refresh(token);
+
+    expect(session.expiresAt.getTime()).toBe(signedInAt.getTime() + 86_400_000);
+    expect(pair.refreshExpiresIn).toBeGreaterThan(590);
+    expect(pair.refreshExpiresIn).toBeLessThanOrEqual(600);
   });
 
   it('refuses a token it never issued', async () => {

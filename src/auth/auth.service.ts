@@ -69,7 +69,8 @@ export class AuthService {
   /**
    * Unknown email and wrong password cost the same hashing work and get the same answer; repeated
    * failures lock the account for that client address with a doubling back-off, whether or not it
-   * exists.
+   * exists. The session is stored only if the credentials the password was checked against are
+   * still current (AUTH_CREDENTIALS_CHANGED otherwise).
    */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
     await this.throttle.reserveAttempt({ email }, client.ip);
@@ -84,7 +85,8 @@ export class AuthService {
     await this.throttle.attemptSucceeded({ email }, client.ip);
     if (user.status !== 'active') throw AuthErrors.accountDisabled();
     if (this.passwords.needsRehash(user.passwordHash)) {
-      await this.users.changePasswordHash(user.id, await this.passwords.hash(password));
+      const rehashed = await this.passwords.hash(password);
+      await this.users.rehashPassword(user.id, rehashed, user.credentialsVersion);
     }
     const pair = await this.startSession(user, client);
     this.metrics.recordAuth('login_success');
@@ -94,7 +96,8 @@ export class AuthService {
   /**
    * Rotates the refresh token in one transaction. A token that was already rotated away revokes
    * its session (reuse: it was stolen, or it leaked), except within REFRESH_REUSE_GRACE_S, where
-   * the pair it produced the first time is returned again (two tabs refreshing at once).
+   * the pair it produced the first time is returned again (two tabs refreshing at once). A session
+   * past SESSION_MAX_AGE, or behind its user's credentials version, is not refreshed.
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const tokenHash = hashRefreshToken(refreshToken);
@@ -102,20 +105,22 @@ export class AuthService {
       async (tx): Promise<RefreshOutcome> => {
         const session = await tx.lockByRefreshTokenHash(tokenHash);
         if (session) {
-          if (!this.isUsable(session)) return { kind: 'invalid' };
+          const now = Date.now();
+          if (!this.isUsable(session, now)) return { kind: 'invalid' };
           const next = generateRefreshToken();
-          const pair = this.tokenPair(session.userId, session.id, session.user.roles, next);
+          const expiresAt = this.refreshExpiry(session.createdAt, now);
+          const pair = this.tokenPair(session, next, expiresAt, now);
           await tx.rotate({
             sessionId: session.id,
             usedTokenHash: tokenHash,
             newTokenHash: hashRefreshToken(next),
             graceResult: sealWithToken(refreshToken, JSON.stringify(pair)),
-            expiresAt: this.refreshExpiry(),
+            expiresAt,
           });
           return { kind: 'rotated', pair };
         }
         const used = await tx.lockByUsedTokenHash(tokenHash);
-        if (!used || !this.isUsable(used.session)) return { kind: 'invalid' };
+        if (!used || !this.isUsable(used.session, Date.now())) return { kind: 'invalid' };
         const ageMs = Date.now() - used.rotatedAt.getTime();
         if (used.graceResult && ageMs <= this.config.refreshReuseGraceS * 1000) {
           return {
@@ -151,7 +156,10 @@ export class AuthService {
     }
   }
 
-  /** Changes the password and signs out every other session. */
+  /**
+   * Changes the password and signs out every other session. Refused (AUTH_CREDENTIALS_CHANGED)
+   * when another credentials change landed since the current password was checked.
+   */
   async changePassword(
     caller: Caller,
     currentPassword: string,
@@ -167,7 +175,15 @@ export class AuthService {
       throw AuthErrors.passwordIncorrect();
     }
     await this.throttle.attemptSucceeded(account, clientIp);
-    await this.users.changePasswordHash(user.id, await this.passwords.hash(newPassword));
+    const newHash = await this.passwords.hash(newPassword);
+    const credentialsVersion = await this.users.changePassword(
+      user.id,
+      newHash,
+      user.credentialsVersion,
+    );
+    if (credentialsVersion === null) throw AuthErrors.credentialsChanged();
+    // Between the change and this, the caller's own refresh fails: it errs on the safe side.
+    await this.sessions.adoptCredentialsVersion(caller.sessionId, user.id, credentialsVersion);
     await this.revocation.revoke({
       userId: user.id,
       exceptSessionId: caller.sessionId,
@@ -178,40 +194,56 @@ export class AuthService {
 
   private async startSession(user: User, client: ClientInfo): Promise<TokenPair> {
     const refreshToken = generateRefreshToken();
+    const now = Date.now();
+    const expiresAt = this.refreshExpiry(new Date(now), now);
     const sessionId = await this.sessions.insert({
       userId: user.id,
       refreshTokenHash: hashRefreshToken(refreshToken),
-      expiresAt: this.refreshExpiry(),
+      expiresAt,
       userAgent: client.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
       ip: storableClientIp(client.ip),
+      credentialsVersion: user.credentialsVersion,
     });
-    return this.tokenPair(user.id, sessionId, user.roles, refreshToken);
+    if (sessionId === null) {
+      this.metrics.recordAuth('login_credentials_changed');
+      throw AuthErrors.credentialsChanged();
+    }
+    return this.tokenPair({ id: sessionId, userId: user.id, user }, refreshToken, expiresAt, now);
   }
 
   private tokenPair(
-    userId: string,
-    sessionId: string,
-    roles: string[],
+    session: { id: string; userId: string; user: Pick<User, 'roles'> },
     refreshToken: string,
+    refreshExpiresAt: Date,
+    now: number,
   ): TokenPair {
+    const { id: sessionId, userId, user } = session;
     return {
-      accessToken: this.accessTokens.issue({ userId, sessionId, roles }),
+      accessToken: this.accessTokens.issue({ userId, sessionId, roles: user.roles }),
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.config.accessTokenTtlS,
-      refreshExpiresIn: this.config.refreshTokenTtlS,
+      refreshExpiresIn: Math.floor((refreshExpiresAt.getTime() - now) / 1000),
     };
   }
 
-  private isUsable(session: LockedSession): boolean {
+  private isUsable(session: LockedSession, now: number): boolean {
     return (
       session.revokedAt === null &&
-      session.expiresAt.getTime() > Date.now() &&
-      session.user.status === 'active'
+      session.expiresAt.getTime() > now &&
+      session.createdAt.getTime() + this.config.sessionMaxAgeS * 1000 > now &&
+      session.user.status === 'active' &&
+      session.hasCurrentCredentials
     );
   }
 
-  private refreshExpiry(): Date {
-    return new Date(Date.now() + this.config.refreshTokenTtlS * 1000);
+  /** REFRESH_TOKEN_TTL from now, but never past SESSION_MAX_AGE from sign-in. */
+  private refreshExpiry(signedInAt: Date, now: number): Date {
+    return new Date(
+      Math.min(
+        now + this.config.refreshTokenTtlS * 1000,
+        signedInAt.getTime() + this.config.sessionMaxAgeS * 1000,
+      ),
+    );
   }
 }

@@ -22,6 +22,13 @@ const SYNC_MARKER_TTL_S = 60;
 const REVOKED_KEY_MARGIN_S = 60;
 
 /**
+ * How long after a session ends its access tokens may still be presented, so the revocation set
+ * must be able to name it (and its row or tombstone must be kept).
+ */
+export const revocationWindowS = (accessTokenTtlS: number): number =>
+  accessTokenTtlS + REVOKED_KEY_MARGIN_S;
+
+/**
  * Ends sessions, and answers "is this session still signed in?" for every authenticated request.
  * PostgreSQL is the source of truth; Redis holds the recently revoked session ids so the answer
  * normally costs one Redis round trip. A sync marker says the Redis set is complete: after a flush, a new Redis, or a
@@ -50,7 +57,7 @@ export class SessionRevocationService implements OnModuleInit {
   }
 
   private get revokedTtlS(): number {
-    return this.config.accessTokenTtlS + REVOKED_KEY_MARGIN_S;
+    return revocationWindowS(this.config.accessTokenTtlS);
   }
 
   onModuleInit(): void {

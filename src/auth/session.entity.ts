@@ -20,6 +20,7 @@ export const SESSION_REVOCATION_REASONS = [
   'user_deleted',
   'roles_reduced',
   'credentials_reset',
+  'roles_increased',
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 
@@ -46,12 +47,15 @@ export class Session {
   @Column({ name: 'rotation_counter', type: 'integer', default: 0 })
   rotationCounter: number;
 
+  /** Sign-in time: SESSION_MAX_AGE counts from it, whatever the refreshes. */
+  @Index('sessions_created_at_idx')
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt: Date;
 
   @Column({ name: 'last_used_at', type: 'timestamptz', precision: 3 })
   lastUsedAt: Date;
 
+  @Index('sessions_expires_at_idx')
   @Column({ name: 'expires_at', type: 'timestamptz', precision: 3 })
   expiresAt: Date;
 
@@ -66,4 +70,8 @@ export class Session {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
+
+  /** The user's `credentialsVersion` this session was signed in under; refresh requires it current. */
+  @Column({ name: 'credentials_version', type: 'integer', default: 1 })
+  credentialsVersion: number;
 }

@@ -12,6 +12,8 @@ export interface NewSession {
   expiresAt: Date;
   userAgent: string | null;
   ip: string | null;
+  /** The user's credentials version the sign-in read with the password hash. */
+  credentialsVersion: number;
 }
 
 /** A session as its owner sees it in the session list. */
@@ -21,8 +23,13 @@ export type SessionSummary = Pick<
 >;
 
 /** A session locked for rotation, with what a new access token needs from its user. */
-export type LockedSession = Pick<Session, 'id' | 'userId' | 'expiresAt' | 'revokedAt'> & {
+export type LockedSession = Pick<
+  Session,
+  'id' | 'userId' | 'createdAt' | 'expiresAt' | 'revokedAt'
+> & {
   user: Pick<User, 'roles' | 'status'>;
+  /** Signed in under the user's current credentials version (no change since). */
+  hasCurrentCredentials: boolean;
 };
 
 export type UsedTokenRecord = Pick<UsedRefreshToken, 'rotatedAt' | 'graceResult'> & {
@@ -46,17 +53,29 @@ const toSummary = rowMapper(Session, [
   'userAgent',
   'ip',
 ]);
-const toLockedSessionColumns = rowMapper(Session, ['id', 'userId', 'expiresAt', 'revokedAt']);
+const toLockedSessionColumns = rowMapper(Session, [
+  'id',
+  'userId',
+  'createdAt',
+  'expiresAt',
+  'revokedAt',
+]);
 const toSessionUser = rowMapper(User, ['roles', 'status']);
 const toUsedToken = rowMapper(UsedRefreshToken, ['rotatedAt', 'graceResult']);
 
 const toLockedSession = (row: Row): LockedSession => ({
   ...toLockedSessionColumns(row),
   user: toSessionUser(row),
+  hasCurrentCredentials: row.has_current_credentials === true,
 });
 
-// The users and used_refresh_tokens columns read here have names no sessions column has.
-const LOCKED_SESSION_COLUMNS = 's.id, s.user_id, s.expires_at, s.revoked_at, u.roles, u.status';
+// The users and used_refresh_tokens columns read here have names no sessions column has; both
+// credentials versions are compared in SQL, read under the session's row lock.
+const LOCKED_SESSION_COLUMNS = `s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at, u.roles,
+  u.status, s.credentials_version = u.credentials_version AS has_current_credentials`;
+
+// Any constant works; one process at a time purges (the replicas' timers and the CronJob).
+export const PURGE_LOCK_KEY = 7_302_194_223;
 
 /** Persistence of a refresh inside one transaction; rows are locked until it commits. */
 export class RefreshTransaction {
@@ -111,14 +130,45 @@ export class RefreshTransaction {
 export class SessionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Returns the new session's id. */
-  async insert(session: NewSession): Promise<string> {
-    const rows: Row[] = await this.dataSource.query(
-      `INSERT INTO sessions (user_id, refresh_token_hash, last_used_at, expires_at, user_agent, ip)
-       VALUES ($1, $2, now(), $3, $4, $5) RETURNING id`,
-      [session.userId, session.refreshTokenHash, session.expiresAt, session.userAgent, session.ip],
+  /**
+   * Inserts the session if its user is still active and at the credentials version the sign-in
+   * read; returns its id, or null when a credentials change got there first. The user row is
+   * locked FOR SHARE: a concurrent change either waits for this insert to commit (and then
+   * revokes the session with the others) or commits first (and this finds no row).
+   */
+  async insert(session: NewSession): Promise<string | null> {
+    const rows = rowsOf(
+      await this.dataSource.query(
+        `INSERT INTO sessions
+           (user_id, refresh_token_hash, last_used_at, expires_at, user_agent, ip, credentials_version)
+         SELECT u.id, $2, now(), $3, $4, $5, u.credentials_version FROM users u
+         WHERE u.id = $1 AND u.credentials_version = $6 AND u.status = 'active'
+         FOR SHARE OF u
+         RETURNING id`,
+        [
+          session.userId,
+          session.refreshTokenHash,
+          session.expiresAt,
+          session.userAgent,
+          session.ip,
+          session.credentialsVersion,
+        ],
+      ),
     );
-    return rows[0].id as string;
+    return rows.length > 0 ? (rows[0].id as string) : null;
+  }
+
+  /** The session that changed the password goes on under the new credentials version. */
+  async adoptCredentialsVersion(
+    sessionId: string,
+    userId: string,
+    credentialsVersion: number,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE sessions SET credentials_version = $3
+       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+      [sessionId, userId, credentialsVersion],
+    );
   }
 
   inRefreshTransaction<T>(work: (transaction: RefreshTransaction) => Promise<T>): Promise<T> {
@@ -207,6 +257,88 @@ export class SessionsRepository {
     return rows.map((row) => ({ id: row.id as string, ageS: Number(row.age_s) }));
   }
 
+  /**
+   * Runs `work` while holding the purge lock (a session-level advisory lock on a connection of its
+   * own); null, without running it, when another process holds the lock.
+   */
+  async withPurgeLock<T>(work: () => Promise<T>): Promise<T | null> {
+    const lockRunner = this.dataSource.createQueryRunner();
+    await lockRunner.connect();
+    try {
+      const [{ locked }] = (await lockRunner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        PURGE_LOCK_KEY,
+      ])) as Array<{ locked: boolean }>;
+      if (!locked) return null;
+      try {
+        return await work();
+      } finally {
+        await lockRunner.query('SELECT pg_advisory_unlock($1)', [PURGE_LOCK_KEY]);
+      }
+    } finally {
+      await lockRunner.release();
+    }
+  }
+
+  /**
+   * Deletes up to `limit` sessions revoked or expired more than `endedS` seconds ago, or signed in
+   * more than `signedInS` seconds ago; returns how many. Their used refresh tokens go with them
+   * (cascade); the tombstones the delete trigger writes for them are dropped in the same
+   * transaction, since no access token of theirs is alive to be refused.
+   */
+  deleteEndedSessions(endedS: number, signedInS: number, limit: number): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const deleted = rowsOf(
+        await manager.query(
+          `DELETE FROM sessions WHERE id IN (
+             SELECT id FROM sessions
+             WHERE revoked_at < now() - make_interval(secs => $1)
+               OR expires_at < now() - make_interval(secs => $1)
+               OR created_at < now() - make_interval(secs => $2)
+             LIMIT $3)
+           RETURNING id`,
+          [endedS, signedInS, limit],
+        ),
+      ).map((row) => row.id as string);
+      if (deleted.length > 0) {
+        await manager.query('DELETE FROM session_tombstones WHERE session_id = ANY($1::uuid[])', [
+          deleted,
+        ]);
+      }
+      return deleted.length;
+    });
+  }
+
+  /**
+   * Deletes up to `limit` used refresh tokens rotated more than `olderThanS` seconds ago; returns
+   * how many.
+   */
+  async deleteUsedRefreshTokens(olderThanS: number, limit: number): Promise<number> {
+    const rows = rowsOf(
+      await this.dataSource.query(
+        `DELETE FROM used_refresh_tokens WHERE token_hash IN (
+           SELECT token_hash FROM used_refresh_tokens
+           WHERE rotated_at < now() - make_interval(secs => $1) LIMIT $2)
+         RETURNING 1`,
+        [olderThanS, limit],
+      ),
+    );
+    return rows.length;
+  }
+
+  /** Deletes up to `limit` tombstones older than `olderThanS` seconds; returns how many. */
+  async deleteTombstones(olderThanS: number, limit: number): Promise<number> {
+    const rows = rowsOf(
+      await this.dataSource.query(
+        `DELETE FROM session_tombstones WHERE session_id IN (
+           SELECT session_id FROM session_tombstones
+           WHERE deleted_at < now() - make_interval(secs => $1) LIMIT $2)
+         RETURNING 1`,
+        [olderThanS, limit],
+      ),
+    );
+    return rows.length;
+  }
+
   /** Sessions that were deleted with this user in the last `withinS` seconds. */
   async findDeletedForUser(userId: string, withinS: number): Promise<string[]> {
     const rows: Row[] = await this.dataSource.query(
@@ -218,7 +350,7 @@ export class SessionsRepository {
   }
 }
 
-/** `UPDATE ... RETURNING` through TypeORM yields `[rows, count]`. */
+/** `UPDATE|DELETE ... RETURNING` through TypeORM yields `[rows, count]`. */
 function rowsOf(result: unknown): Row[] {
   if (Array.isArray(result) && Array.isArray(result[0])) return result[0] as Row[];
   return result as Row[];

@@ -29,6 +29,7 @@ export class UsedRefreshToken {
   })
   session?: Relation<Session>;
 
+  @Index('used_refresh_tokens_rotated_at_idx')
   @Column({ name: 'rotated_at', type: 'timestamptz', precision: 3 })
   rotatedAt: Date;
 

@@ -65,7 +65,7 @@ describe('loadAppConfig', () => {
       expect(config.redis).toEqual({ url: undefined, keyPrefix: 'uas:', commandTimeoutMs: 250 });
     });
 
-    it('issues 15-minute access tokens and 30-day refresh tokens with a 10 s reuse grace', () => {
+    it('issues 15-minute access tokens and 30-day refresh tokens with a 10 s reuse grace, in sessions of at most 90 days purged hourly', () => {
       expect(config.auth).toEqual({
         privateKeyPem: undefined,
         privateKeyFile: undefined,
@@ -75,6 +75,8 @@ describe('loadAppConfig', () => {
         accessTokenTtlS: 900,
         refreshTokenTtlS: 30 * 24 * 3600,
         refreshReuseGraceS: 10,
+        sessionMaxAgeS: 90 * 24 * 3600,
+        sessionPurgeIntervalS: 3600,
       });
     });
 
@@ -121,6 +123,11 @@ describe('loadAppConfig', () => {
     it('drops the port from ALLOWED_HOSTS entries, since requests are matched by hostname', () => {
       const config = loadAppConfig({ ALLOWED_HOSTS: 'api.example.com:3000,[::1]:8080,::1' });
       expect(config.http.allowedHosts).toEqual(['api.example.com', '[::1]', '::1']);
+    });
+
+    it('reads SESSION_MAX_AGE and SESSION_PURGE_INTERVAL in seconds, 0 turning the purge timer off', () => {
+      const config = loadAppConfig({ SESSION_MAX_AGE: '86400', SESSION_PURGE_INTERVAL: '0' });
+      expect(config.auth).toMatchObject({ sessionMaxAgeS: 86_400, sessionPurgeIntervalS: 0 });
     });
 
     it('reads integers, trimming surrounding whitespace', () => {
@@ -245,6 +252,13 @@ describe('loadAppConfig', () => {
         'a REFRESH_REUSE_GRACE_S over 300',
         { REFRESH_REUSE_GRACE_S: '301' },
         'REFRESH_REUSE_GRACE_S',
+      ],
+      ['a SESSION_MAX_AGE under a minute', { SESSION_MAX_AGE: '59' }, 'SESSION_MAX_AGE'],
+      ['a SESSION_MAX_AGE in days', { SESSION_MAX_AGE: '90d' }, 'SESSION_MAX_AGE'],
+      [
+        'a negative SESSION_PURGE_INTERVAL',
+        { SESSION_PURGE_INTERVAL: '-1' },
+        'SESSION_PURGE_INTERVAL',
       ],
       ['a DB_POOL_SIZE of zero', { DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE'],
       ['a TRUST_PROXY with shell characters', { TRUST_PROXY: '10.0.0.1;rm' }, 'TRUST_PROXY'],

@@ -45,7 +45,21 @@ export interface AuthConfig {
   accessTokenTtlS: number;
   refreshTokenTtlS: number;
   refreshReuseGraceS: number;
+  /** Absolute: from sign-in, however often the session is refreshed. */
+  sessionMaxAgeS: number;
+  /** How often a replica runs the session purge; 0: never (a CronJob runs the CLI instead). */
+  sessionPurgeIntervalS: number;
 }
+
+/** The lifetimes of tokens and sessions, which the application and the purge CLI both read. */
+export type SessionLifetimes = Pick<
+  AuthConfig,
+  | 'accessTokenTtlS'
+  | 'refreshTokenTtlS'
+  | 'refreshReuseGraceS'
+  | 'sessionMaxAgeS'
+  | 'sessionPurgeIntervalS'
+>;
 
 export interface RateLimitConfig {
   enabled: boolean;
@@ -171,6 +185,16 @@ export function databaseConfigOf(
   };
 }
 
+export function sessionLifetimesOf(env: EnvironmentVariables): SessionLifetimes {
+  return {
+    accessTokenTtlS: env.ACCESS_TOKEN_TTL ?? 900,
+    refreshTokenTtlS: env.REFRESH_TOKEN_TTL ?? 30 * 24 * 3600,
+    refreshReuseGraceS: env.REFRESH_REUSE_GRACE_S ?? 10,
+    sessionMaxAgeS: env.SESSION_MAX_AGE ?? 90 * 24 * 3600,
+    sessionPurgeIntervalS: env.SESSION_PURGE_INTERVAL ?? 3600,
+  };
+}
+
 /**
  * Validates the environment and returns the typed configuration. Every problem is reported at once,
  * so a misconfigured deployment fails fast with the whole list rather than one error per restart.
@@ -239,9 +263,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       publicKeysFile: env.JWT_PUBLIC_KEYS_FILE,
       issuer: env.JWT_ISSUER ?? 'user-auth-service',
       audience: env.JWT_AUDIENCE ?? 'user-auth-service',
-      accessTokenTtlS: env.ACCESS_TOKEN_TTL ?? 900,
-      refreshTokenTtlS: env.REFRESH_TOKEN_TTL ?? 30 * 24 * 3600,
-      refreshReuseGraceS: env.REFRESH_REUSE_GRACE_S ?? 10,
+      ...sessionLifetimesOf(env),
     },
     cache: { ttlS: env.CACHE_TTL ?? 60 },
     rateLimit: {

@@ -64,6 +64,8 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) ACCESS_TOKEN_TTL?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(31_536_000) REFRESH_TOKEN_TTL?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(300) REFRESH_REUSE_GRACE_S?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(31_536_000) SESSION_MAX_AGE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(604_800) SESSION_PURGE_INTERVAL?: number;
 
   @IsOptional() @IsString() CORS_ORIGINS?: string;
   @IsOptional() @IsString() ALLOWED_HOSTS?: string;

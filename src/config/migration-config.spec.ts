@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigValidationError } from './app-config.js';
 import { loadMigrationConfig } from './migration-config.js';
+import { loadSessionsPurgeConfig } from './sessions-purge-config.js';
 
 function problemsOf(environment: Record<string, string>): string[] {
   try {
@@ -32,5 +33,29 @@ describe('loadMigrationConfig', () => {
       'DATABASE_URL',
       'DB_POOL_SIZE',
     ]);
+  });
+});
+
+describe('loadSessionsPurgeConfig', () => {
+  it('accepts production with the database URL alone and reads the session lifetimes', () => {
+    const config = loadSessionsPurgeConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app:secret@db:5432/app',
+      SESSION_MAX_AGE: '604800',
+    });
+    expect(config.database.url).toBe('postgres://app:secret@db:5432/app');
+    expect(config.sessions).toEqual({
+      accessTokenTtlS: 900,
+      refreshTokenTtlS: 30 * 24 * 3600,
+      refreshReuseGraceS: 10,
+      sessionMaxAgeS: 604_800,
+      sessionPurgeIntervalS: 3600,
+    });
+  });
+
+  it('refuses the embedded database in production and an invalid lifetime', () => {
+    expect(() => loadSessionsPurgeConfig({ NODE_ENV: 'production', SESSION_MAX_AGE: '0' })).toThrow(
+      /DATABASE_URL is required[\s\S]*SESSION_MAX_AGE/,
+    );
   });
 });

@@ -4,31 +4,17 @@
 import 'reflect-metadata';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
 import { loggableError } from '../common/errors/loggable-error.js';
 import { ConfigValidationError, readProcessEnvironment } from '../config/app-config.js';
 import { loadMigrationConfig } from '../config/migration-config.js';
-import { buildDataSourceOptions } from './data-source-options.js';
-import { EmbeddedPostgres } from './embedded-postgres.js';
+import { openCliDataSource, type CliDataSource } from './cli-data-source.js';
 import { runMigrationsExclusively } from './migrations-runner.js';
 
 const MIGRATIONS_SOURCE_DIR = path.resolve('src/database/migrations');
 
-async function openDataSource(): Promise<{ dataSource: DataSource; close: () => Promise<void> }> {
+function openDataSource(): Promise<CliDataSource> {
   // Only the database settings: the migration Job has no signing key and needs none.
-  const config = loadMigrationConfig(readProcessEnvironment());
-  const embedded = config.database.url ? undefined : new EmbeddedPostgres(config.dataDir, 4);
-  const url = config.database.url ?? (await embedded!.start());
-  const dataSource = await new DataSource(
-    buildDataSourceOptions(config.database, url),
-  ).initialize();
-  return {
-    dataSource,
-    close: async () => {
-      await dataSource.destroy();
-      await embedded?.stop();
-    },
-  };
+  return openCliDataSource(loadMigrationConfig(readProcessEnvironment()));
 }
 
 function renderMigration(className: string, up: string[], down: string[]): string {

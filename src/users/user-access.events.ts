@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
 export type AccessEndReason =
-  'user_disabled' | 'user_deleted' | 'roles_reduced' | 'credentials_reset';
+  | 'user_disabled'
+  | 'user_deleted'
+  | 'roles_reduced'
+  | 'roles_increased'
+  | 'credentials_reset';
 export type AccessEndedListener = (userId: string, reason: AccessEndReason) => Promise<void>;
 
 /**

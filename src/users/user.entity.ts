@@ -53,4 +53,12 @@ export class User {
   /** Optimistic concurrency: incremented on every update, exposed as the ETag. */
   @VersionColumn({ default: 1 })
   version: number;
+
+  /**
+   * Incremented, in the statement that makes the change, by every change that must end sessions
+   * (password, status, roles). A session stores the value it was signed in under and can be neither
+   * created nor refreshed once it is behind.
+   */
+  @Column({ name: 'credentials_version', type: 'integer', default: 1 })
+  credentialsVersion: number;
 }

@@ -29,6 +29,32 @@ const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\
 // Serializes changes that could leave the service without an active admin.
 const ADMIN_SET_LOCK_KEY = 7_302_194_222;
 
+/**
+ * `credentials_version` for an UPDATE applying `changes`: one more when they set a password or
+ * actually change the status or the set of roles (column names read the row before the update).
+ */
+function credentialsVersionAfter(changes: UserChanges): {
+  expression: () => string;
+  parameters: Record<string, unknown>;
+} | null {
+  const changed: string[] = [];
+  const parameters: Record<string, unknown> = {};
+  if (changes.passwordHash !== undefined) changed.push('TRUE');
+  if (changes.status !== undefined) {
+    changed.push('status IS DISTINCT FROM :credentialsStatus');
+    parameters.credentialsStatus = changes.status;
+  }
+  if (changes.roles !== undefined) {
+    changed.push('NOT (roles @> :credentialsRoles AND roles <@ :credentialsRoles)');
+    parameters.credentialsRoles = changes.roles;
+  }
+  if (changed.length === 0) return null;
+  return {
+    expression: () => `credentials_version + CASE WHEN ${changed.join(' OR ')} THEN 1 ELSE 0 END`,
+    parameters,
+  };
+}
+
 @Injectable()
 export class UsersRepository {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
@@ -66,12 +92,14 @@ export class UsersRepository {
    * one statement; null when no row matched.
    */
   async update(id: string, changes: UserChanges, expectedVersion?: number): Promise<User | null> {
+    const credentials = credentialsVersionAfter(changes);
     const query = this.users
       .createQueryBuilder()
       .update()
-      .set(changes)
+      .set(credentials ? { ...changes, credentialsVersion: credentials.expression } : changes)
       .where('id = :id', { id })
       .returning('*');
+    if (credentials) query.setParameters(credentials.parameters);
     if (expectedVersion !== undefined) {
       query.andWhere('version = :expectedVersion', { expectedVersion });
     }
@@ -79,6 +107,42 @@ export class UsersRepository {
     const rows = result.raw as Row[];
     if (rows.length === 0) return null;
     return toUser(rows[0]);
+  }
+
+  /**
+   * Sets a new password if the credentials are still at `expectedCredentialsVersion` (a change
+   * that began before another one does not overwrite it); null when they moved on.
+   */
+  async updatePasswordHash(
+    id: string,
+    passwordHash: string,
+    expectedCredentialsVersion: number,
+  ): Promise<User | null> {
+    const result = await this.users
+      .createQueryBuilder()
+      .update()
+      .set({ passwordHash, credentialsVersion: () => 'credentials_version + 1' })
+      .where('id = :id', { id })
+      .andWhere('credentials_version = :expectedCredentialsVersion', { expectedCredentialsVersion })
+      .returning('*')
+      .execute();
+    const rows = result.raw as Row[];
+    return rows.length > 0 ? toUser(rows[0]) : null;
+  }
+
+  /**
+   * The same password hashed with current parameters: not a credentials change, so no version
+   * bump, and never written over a password set since `expectedCredentialsVersion`.
+   */
+  async rehashPassword(
+    id: string,
+    passwordHash: string,
+    expectedCredentialsVersion: number,
+  ): Promise<void> {
+    await this.users.query(
+      'UPDATE users SET password_hash = $2 WHERE id = $1 AND credentials_version = $3',
+      [id, passwordHash, expectedCredentialsVersion],
+    );
   }
 
   async delete(id: string, expectedVersion?: number): Promise<boolean> {

@@ -90,7 +90,10 @@ export class UsersService {
     return this.applyChanges(id, pickDefined(changes, ['displayName']), expectedVersion);
   }
 
-  /** Admin changes; disabling an account or taking a role away ends its sessions at once. */
+  /**
+   * Admin changes; disabling an account or changing its roles either way ends its sessions at once
+   * (the next sign-in carries the new roles).
+   */
   async updateByAdmin(id: string, changes: AdminChanges, expectedVersion?: number): Promise<User> {
     const current = await this.getById(id);
     const defined = pickDefined(changes, ['displayName', 'roles', 'status']);
@@ -99,14 +102,34 @@ export class UsersService {
       await this.accessEvents.accessEnded(id, 'user_disabled');
     } else if (current.roles.some((role) => !updated.roles.includes(role))) {
       await this.accessEvents.accessEnded(id, 'roles_reduced');
+    } else if (updated.roles.some((role) => !current.roles.includes(role))) {
+      await this.accessEvents.accessEnded(id, 'roles_increased');
     }
     return updated;
   }
 
-  async changePasswordHash(id: string, passwordHash: string): Promise<void> {
-    const updated = await this.users.update(id, { passwordHash });
-    if (!updated) throw UsersErrors.notFound();
+  /**
+   * Sets a new password unless the credentials changed since `expectedCredentialsVersion` was
+   * read; returns the new credentials version, or null.
+   */
+  async changePassword(
+    id: string,
+    passwordHash: string,
+    expectedCredentialsVersion: number,
+  ): Promise<number | null> {
+    const updated = await this.users.updatePasswordHash(
+      id,
+      passwordHash,
+      expectedCredentialsVersion,
+    );
+    if (!updated) return null;
     await this.changed(id);
+    return updated.credentialsVersion;
+  }
+
+  /** Stores the same password under current hashing parameters; a no-op if it changed meanwhile. */
+  rehashPassword(id: string, passwordHash: string, expectedCredentialsVersion: number): Promise<void> {
+    return this.users.rehashPassword(id, passwordHash, expectedCredentialsVersion);
   }
 
   /** Deletes the account with its sessions (cascade), which stop working at once. */

@@ -6,6 +6,7 @@ import {
   configMap,
   knownEnvironmentNames,
   migrationContainer,
+  purgeContainer,
 } from '../support/deploy-files.js';
 
 describe('environment variables in the deployment files', () => {
@@ -21,6 +22,7 @@ describe('environment variables in the deployment files', () => {
       ConfigMap: Object.keys(configMap.data),
       Deployment: (apiContainer.env ?? []).map((variable) => variable.name),
       'migration Job': (migrationContainer.env ?? []).map((variable) => variable.name),
+      'sessions purge CronJob': (purgeContainer.env ?? []).map((variable) => variable.name),
     };
     const unknown = Object.entries(used).flatMap(([where, names]) =>
       names.filter((name) => !knownEnvironmentNames.has(name)).map((name) => `${where}: ${name}`),

@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   apiContainer,
   configMap,
+  cronJob,
   deployment,
   effectiveSecurity,
   exampleSecrets,
@@ -20,6 +21,8 @@ import {
   podConfig,
   podEnvironment,
   podMigrationConfig,
+  podPurgeConfig,
+  purgeContainer,
   resolvePort,
   secretValue,
   selects,
@@ -28,9 +31,12 @@ import {
   type PodTemplate,
 } from '../support/deploy-files.js';
 
+const purgePod = cronJob.spec.jobTemplate.spec.template;
+
 const podsUnderTest: Array<[string, PodTemplate]> = [
   ['Deployment', deployment.spec.template],
   ['migration Job', job.spec.template],
+  ['sessions purge CronJob', purgePod],
 ];
 
 describe('Kubernetes manifests (deploy/k8s)', () => {
@@ -119,7 +125,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   });
 
   it('stores ConfigMap data and literal env values as strings, as Kubernetes requires', () => {
-    const literals = [apiContainer, migrationContainer].flatMap((container) =>
+    const literals = [apiContainer, migrationContainer, purgeContainer].flatMap((container) =>
       (container.env ?? []).filter((variable) => variable.valueFrom === undefined),
     );
     const values = [...Object.values(configMap.data), ...literals.map((entry) => entry.value)];
@@ -129,6 +135,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   it.each([
     ['Deployment', apiContainer, deployment.spec.template],
     ['migration Job', migrationContainer, job.spec.template],
+    ['sessions purge CronJob', purgeContainer, purgePod],
   ] as const)(
     'reads in the %s only Secrets and keys the example documents',
     (_name, container, pod) => {
@@ -161,17 +168,23 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(secretValue(secretName ?? '', key)).toContain('PRIVATE KEY');
   });
 
-  it('gives the migration Job the database secret and nothing else: no JWT key, no Redis', () => {
-    const environment = podEnvironment(migrationContainer);
-    expect(Object.keys(environment).filter((name) => /^(JWT_|REDIS_)/.test(name))).toEqual([]);
-    const secretKeys = (migrationContainer.env ?? []).flatMap((variable) =>
-      variable.valueFrom?.secretKeyRef ? [variable.valueFrom.secretKeyRef.key] : [],
-    );
-    expect(secretKeys).toEqual(['DATABASE_URL']);
-    const secretVolumes = (job.spec.template.spec.volumes ?? []).filter((volume) => volume.secret);
-    expect(secretVolumes).toEqual([]);
-    expect((migrationContainer.envFrom ?? []).filter((source) => source.secretRef)).toEqual([]);
-  });
+  it.each([
+    ['migration Job', migrationContainer, job.spec.template],
+    ['sessions purge CronJob', purgeContainer, purgePod],
+  ] as const)(
+    'gives the %s the database secret and nothing else: no JWT key, no Redis',
+    (_name, container, pod) => {
+      const environment = podEnvironment(container);
+      expect(Object.keys(environment).filter((name) => /^(JWT_|REDIS_)/.test(name))).toEqual([]);
+      const secretKeys = (container.env ?? []).flatMap((variable) =>
+        variable.valueFrom?.secretKeyRef ? [variable.valueFrom.secretKeyRef.key] : [],
+      );
+      expect(secretKeys).toEqual(['DATABASE_URL']);
+      const secretVolumes = (pod.spec.volumes ?? []).filter((volume) => volume.secret);
+      expect(secretVolumes).toEqual([]);
+      expect((container.envFrom ?? []).filter((source) => source.secretRef)).toEqual([]);
+    },
+  );
 
   it('selects the Deployment pods from the Service and the PodDisruptionBudget', () => {
     expect(selects(deployment.spec.selector.matchLabels, podLabels)).toBe(true);
@@ -179,8 +192,11 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(selects(pdb.spec.selector.matchLabels, podLabels)).toBe(true);
   });
 
-  it('keeps the migration Job pods out of the Service and the PodDisruptionBudget', () => {
-    const jobLabels = job.spec.template.metadata.labels;
+  it.each([
+    ['migration Job', job.spec.template],
+    ['sessions purge CronJob', purgePod],
+  ] as const)('keeps the %s pods out of the Service and the PodDisruptionBudget', (_name, pod) => {
+    const jobLabels = pod.metadata.labels;
     expect(selects(service.spec.selector, jobLabels)).toBe(false);
     expect(selects(pdb.spec.selector.matchLabels, jobLabels)).toBe(false);
     expect(selects(deployment.spec.selector.matchLabels, jobLabels)).toBe(false);
@@ -219,8 +235,9 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 
   it("keeps every replica's database pool within PostgreSQL's default max_connections", () => {
     const poolSize = podConfig(apiContainer).database.poolSize;
+    // The purge CLI opens two connections whatever DB_POOL_SIZE says.
     expect(
-      hpa.spec.maxReplicas * poolSize + podMigrationConfig(migrationContainer).database.poolSize,
+      hpa.spec.maxReplicas * poolSize + podMigrationConfig(migrationContainer).database.poolSize + 2,
     ).toBeLessThan(100);
   });
 
@@ -260,5 +277,23 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
     expect(['Never', 'OnFailure']).toContain(job.spec.template.spec.restartPolicy);
     expect(podMigrationConfig(migrationContainer).database.url).toBeTruthy();
+  });
+
+  it('runs the session purge CLI hourly from the API image, one run at a time, the replicas leaving it to the CronJob', () => {
+    expect(purgeContainer.image).toBe(apiContainer.image);
+    expect([...(purgeContainer.command ?? []), ...(purgeContainer.args ?? [])]).toEqual([
+      'node',
+      'dist/auth/sessions-purge.cli.js',
+    ]);
+    expect(cronJob.apiVersion).toBe('batch/v1');
+    expect(cronJob.spec.schedule).toMatch(/^\d+ \* \* \* \*$/);
+    expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
+    expect(cronJob.spec.jobTemplate.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(['Never', 'OnFailure']).toContain(purgePod.spec.restartPolicy);
+    const purge = podPurgeConfig(purgeContainer);
+    expect(purge.database.url).toBeTruthy();
+    // The CronJob reads the lifetimes the replicas read (the same ConfigMap).
+    expect(podConfig(apiContainer).auth).toMatchObject(purge.sessions);
+    expect(podConfig(apiContainer).auth.sessionPurgeIntervalS).toBe(0);
   });
 });

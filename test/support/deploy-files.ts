@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
 import { loadMigrationConfig } from '../../src/config/migration-config.js';
+import { loadSessionsPurgeConfig } from '../../src/config/sessions-purge-config.js';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const k8sDir = path.join(root, 'deploy/k8s');
@@ -101,6 +102,14 @@ interface Job extends Manifest {
   spec: { backoffLimit?: number; ttlSecondsAfterFinished?: number; template: PodTemplate };
 }
 
+interface CronJob extends Manifest {
+  spec: {
+    schedule: string;
+    concurrencyPolicy?: string;
+    jobTemplate: Pick<Job, 'spec'>;
+  };
+}
+
 interface Service extends Manifest {
   spec: {
     type?: string;
@@ -178,6 +187,7 @@ function only<T extends Manifest>(kind: string): T {
 
 export const deployment = only<Deployment>('Deployment');
 export const job = only<Job>('Job');
+export const cronJob = only<CronJob>('CronJob');
 export const service = only<Service>('Service');
 export const hpa = only<HorizontalPodAutoscaler>('HorizontalPodAutoscaler');
 export const pdb = only<PodDisruptionBudget>('PodDisruptionBudget');
@@ -188,6 +198,7 @@ export const exampleSecrets = parsedManifests
   .map((entry) => entry.manifest as Secret);
 export const apiContainer = deployment.spec.template.spec.containers[0];
 export const migrationContainer = job.spec.template.spec.containers[0];
+export const purgeContainer = cronJob.spec.jobTemplate.spec.template.spec.containers[0];
 
 export const compose = parse(readText('docker-compose.yml')) as ComposeFile;
 
@@ -260,6 +271,10 @@ export const podConfig = (container: Container): AppConfig =>
 /** What the migration CLI reads of the container's environment (database settings only). */
 export const podMigrationConfig = (container: Container) =>
   loadMigrationConfig(podEnvironment(container));
+
+/** What the session purge CLI reads of the container's environment. */
+export const podPurgeConfig = (container: Container) =>
+  loadSessionsPurgeConfig(podEnvironment(container));
 
 /** Seconds the service may need after SIGTERM: the drain, then the bounded shutdown. */
 export const shutdownBudgetS = (config: AppConfig): number =>

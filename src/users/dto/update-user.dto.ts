@@ -19,6 +19,7 @@ export class UpdateUserDto {
   @DisplayNameField()
   displayName?: string | null;
 
+  /** Changing the roles either way signs out all of the account's sessions; its next sign-in carries them. */
   @ApiPropertyOptional({ enum: USER_ROLES, isArray: true, example: ['user', 'admin'] })
   @ValidateIf(isPresent)
   @IsArray()

@@ -1,0 +1,45 @@
+// Purges ended sessions, old used refresh tokens and tombstones once, on the configured database:
+//   npm run sessions:purge                       (in the image: node dist/auth/sessions-purge.cli.js)
+// What the replicas' timers do, for a Kubernetes CronJob. It reads the database settings and the
+// token and session lifetimes only: no signing key, no Redis. Exits 0 also when another purge
+// holds the lock (that one does the work).
+import 'reflect-metadata';
+import { loggableError } from '../common/errors/loggable-error.js';
+import { ConfigValidationError, readProcessEnvironment } from '../config/app-config.js';
+import { loadSessionsPurgeConfig } from '../config/sessions-purge-config.js';
+import { openCliDataSource } from '../database/cli-data-source.js';
+import { SessionsPurgeService } from './sessions-purge.service.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+async function main(): Promise<number> {
+  const config = loadSessionsPurgeConfig(readProcessEnvironment());
+  // One connection holds the lock, one deletes.
+  const { dataSource, close } = await openCliDataSource({
+    dataDir: config.dataDir,
+    database: { ...config.database, poolSize: 2 },
+  });
+  try {
+    const purge = new SessionsPurgeService(new SessionsRepository(dataSource), config.sessions);
+    const report = await purge.purge();
+    console.log(
+      report
+        ? `Purged ${report.sessions} sessions, ${report.usedRefreshTokens} used refresh tokens, ${report.tombstones} tombstones.`
+        : 'Another purge is running; nothing to do.',
+    );
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(
+      error instanceof ConfigValidationError
+        ? error.message
+        : (loggableError(error).stack ?? String(error)),
+    );
+    process.exit(1);
+  },
+);

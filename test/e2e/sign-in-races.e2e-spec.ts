@@ -234,44 +234,110 @@ describe('a sign-in or refresh racing a credentials change', () => {
 
   it('makes a sign-in wait for a credentials change in flight, then answers 401 AUTH_CREDENTIALS_CHANGED', async () => {
     const user = await registerUser(service.server);
-    // A credentials change that has written the row but not committed yet: the sign-in reads the
-    // old version, checks the password, and its insert must wait for the change, then see it.
+    // The change has written the row but not committed: the sign-in reads the old version and
+    // checks the password; its insert must wait for the change, then see it.
+    const response = await whileChangeInFlight(user.id, 'INSERT INTO sessions', () =>
+      signIn(user.email, user.password)().then((r) => r),
+    );
+    expect({ status: response.status, code: codeOf(response) }).toEqual({
+      status: 401,
+      code: 'AUTH_CREDENTIALS_CHANGED',
+    });
+    expect(response.headers['www-authenticate']).toBeDefined();
+    const rows = await service.environment.database.query(
+      'SELECT 1 FROM sessions WHERE user_id = $1',
+      [user.id],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  /** Runs `work` while another transaction holds an uncommitted credentials change of `userId`. */
+  async function whileChangeInFlight<T>(
+    userId: string,
+    blockedStatement: string,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const change = new pg.Client({ connectionString: service.environment.database.url });
     await change.connect();
     try {
       await change.query('BEGIN');
       await change.query(
         'UPDATE users SET credentials_version = credentials_version + 1 WHERE id = $1',
-        [user.id],
+        [userId],
       );
-      const pending: Promise<Response> = signIn(user.email, user.password)().then((r) => r);
+      const pending = work();
       const settled = pending.then(() => true);
-      await waitUntil('the sign-in to wait for the credentials change', async () => {
+      await waitUntil(`"${blockedStatement}" to wait for the credentials change`, async () => {
         if (await Promise.race([settled, sleep(0).then(() => false)])) {
-          throw new Error(`the sign-in did not wait: ${(await pending).status}`);
+          throw new Error('it did not wait for the credentials change');
         }
         const waiting = await service.environment.database.query(
           `SELECT 1 FROM pg_stat_activity
-           WHERE datname = current_database() AND wait_event_type = 'Lock'
-             AND query LIKE '%INSERT INTO sessions%'`,
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
+          [`%${blockedStatement}%`],
         );
         return waiting.length > 0;
       });
       await change.query('COMMIT');
-      const response = await pending;
-      expect({ status: response.status, code: codeOf(response) }).toEqual({
-        status: 401,
-        code: 'AUTH_CREDENTIALS_CHANGED',
-      });
-      expect(response.headers['www-authenticate']).toBeDefined();
+      return await pending;
     } finally {
       await change.query('ROLLBACK').catch(() => {});
       await change.end();
     }
-    const rows = await service.environment.database.query(
-      'SELECT 1 FROM sessions WHERE user_id = $1',
+  }
+
+  it('refuses a password change whose current-password check an admin reset overtook (401 AUTH_CREDENTIALS_CHANGED)', async () => {
+    const user = await createSignedInUser(service.server);
+    const changed = await whileChangeInFlight(user.id, 'UPDATE "users"', () =>
+      api()
+        .post('/api/v1/auth/password')
+        .set('Authorization', user.bearer)
+        .send({ currentPassword: user.password, newPassword: `${user.password}-new` })
+        .then((response) => response),
+    );
+    expect({ status: changed.status, code: codeOf(changed) }).toEqual({
+      status: 401,
+      code: 'AUTH_CREDENTIALS_CHANGED',
+    });
+    // The password the change was overtaken by stays: the requested one was not written.
+    await signIn(user.email, `${user.password}-new`)().expect(401);
+  });
+
+  it.each([
+    ['a promotion', ['user'], ['user', 'admin']],
+    ['a demotion', ['user', 'admin'], ['user']],
+  ])('ends every session at once on %s; the next sign-in carries the new roles', async (_case, from, to) => {
+    const user = await registerUser(service.server);
+    await adminPatch(user.id, { roles: from })().expect(200);
+    const session = await login(service.server, user.email, user.password);
+    await adminPatch(user.id, { roles: to })().expect(200);
+    expect(await stillWorking(0, [session])).toEqual([]);
+    const again = await login(service.server, user.email, user.password);
+    expect(rolesOf(again).sort()).toEqual([...to].sort());
+  });
+
+  it('keeps the sessions when an admin change leaves password, status and roles as they were', async () => {
+    const user = await createSignedInUser(service.server);
+    await adminPatch(user.id, { roles: ['user', 'admin'] })().expect(200);
+    const session = await login(service.server, user.email, user.password);
+    const [before] = await service.environment.database.query<{ credentials_version: number }>(
+      'SELECT credentials_version FROM users WHERE id = $1',
       [user.id],
     );
-    expect(rows).toEqual([]);
+    await adminPatch(user.id, {
+      displayName: 'Renamed',
+      roles: ['admin', 'user'],
+      status: 'active',
+    })().expect(200);
+    const [after] = await service.environment.database.query<{ credentials_version: number }>(
+      'SELECT credentials_version FROM users WHERE id = $1',
+      [user.id],
+    );
+    expect(after.credentials_version).toBe(before.credentials_version);
+    await api()
+      .get('/api/v1/users/me')
+      .set('Authorization', `Bearer ${session.accessToken}`)
+      .expect(200);
+    expect((await refresh(session.refreshToken)).status).toBe(200);
   });
 });

@@ -5,7 +5,7 @@ import { EmbeddedPostgres } from './embedded-postgres.js';
 
 export interface CliDataSource {
   dataSource: DataSource;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**

@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 export type AccessEndReason =
-  | 'user_disabled'
-  | 'user_deleted'
-  | 'roles_reduced'
-  | 'roles_increased'
-  | 'credentials_reset';
+  'user_disabled' | 'user_deleted' | 'roles_reduced' | 'roles_increased' | 'credentials_reset';
 export type AccessEndedListener = (userId: string, reason: AccessEndReason) => Promise<void>;
 
 /**

@@ -128,7 +128,11 @@ export class UsersService {
   }
 
   /** Stores the same password under current hashing parameters; a no-op if it changed meanwhile. */
-  rehashPassword(id: string, passwordHash: string, expectedCredentialsVersion: number): Promise<void> {
+  rehashPassword(
+    id: string,
+    passwordHash: string,
+    expectedCredentialsVersion: number,
+  ): Promise<void> {
     return this.users.rehashPassword(id, passwordHash, expectedCredentialsVersion);
   }
 

@@ -77,7 +77,8 @@ describe('a sign-in or refresh racing a credentials change', () => {
 
   const signIn = (email: string, password: string) => () =>
     api().post('/api/v1/auth/login').send({ email, password });
-  const refresh = (refreshToken: string) => api().post('/api/v1/auth/refresh').send({ refreshToken });
+  const refresh = (refreshToken: string) =>
+    api().post('/api/v1/auth/refresh').send({ refreshToken });
   const adminPatch = (id: string, body: object) => () =>
     api().patch(`/api/v1/users/${id}`).set('Authorization', admin.bearer).send(body);
 
@@ -98,7 +99,9 @@ describe('a sign-in or refresh racing a credentials change', () => {
   async function stillWorking(round: number, pairs: TokenPair[]): Promise<string[]> {
     const working: string[] = [];
     for (const pair of pairs) {
-      const me = await api().get('/api/v1/users/me').set('Authorization', `Bearer ${pair.accessToken}`);
+      const me = await api()
+        .get('/api/v1/users/me')
+        .set('Authorization', `Bearer ${pair.accessToken}`);
       const refreshed = await refresh(pair.refreshToken);
       if (me.status !== 401) working.push(`round ${round}: access token answered ${me.status}`);
       if (refreshed.status !== 401) {
@@ -306,15 +309,18 @@ describe('a sign-in or refresh racing a credentials change', () => {
   it.each([
     ['a promotion', ['user'], ['user', 'admin']],
     ['a demotion', ['user', 'admin'], ['user']],
-  ])('ends every session at once on %s; the next sign-in carries the new roles', async (_case, from, to) => {
-    const user = await registerUser(service.server);
-    await adminPatch(user.id, { roles: from })().expect(200);
-    const session = await login(service.server, user.email, user.password);
-    await adminPatch(user.id, { roles: to })().expect(200);
-    expect(await stillWorking(0, [session])).toEqual([]);
-    const again = await login(service.server, user.email, user.password);
-    expect(rolesOf(again).sort()).toEqual([...to].sort());
-  });
+  ])(
+    'ends every session at once on %s; the next sign-in carries the new roles',
+    async (_case, from, to) => {
+      const user = await registerUser(service.server);
+      await adminPatch(user.id, { roles: from })().expect(200);
+      const session = await login(service.server, user.email, user.password);
+      await adminPatch(user.id, { roles: to })().expect(200);
+      expect(await stillWorking(0, [session])).toEqual([]);
+      const again = await login(service.server, user.email, user.password);
+      expect(rolesOf(again).sort()).toEqual([...to].sort());
+    },
+  );
 
   it('keeps the sessions when an admin change leaves password, status and roles as they were', async () => {
     const user = await createSignedInUser(service.server);

@@ -237,7 +237,9 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     const poolSize = podConfig(apiContainer).database.poolSize;
     // The purge CLI opens two connections whatever DB_POOL_SIZE says.
     expect(
-      hpa.spec.maxReplicas * poolSize + podMigrationConfig(migrationContainer).database.poolSize + 2,
+      hpa.spec.maxReplicas * poolSize +
+        podMigrationConfig(migrationContainer).database.poolSize +
+        2,
     ).toBeLessThan(100);
   });
 

@@ -218,10 +218,12 @@ describe('session purge', () => {
     const service = await environment.startApp({ SESSION_PURGE_INTERVAL: '1' });
     try {
       const seeded = await seed(environment);
+      // Tombstones are the purge's last step.
       await waitUntil('the timer to purge', async () => {
-        const rows = await environment.database.query('SELECT 1 FROM sessions WHERE id = $1', [
-          seeded.sessions.pastMaxAge,
-        ]);
+        const rows = await environment.database.query(
+          'SELECT 1 FROM session_tombstones WHERE session_id = $1',
+          [seeded.tombstones.old],
+        );
         return rows.length === 0;
       });
       await expectPurged(environment, seeded);

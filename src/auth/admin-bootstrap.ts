@@ -4,7 +4,11 @@ import { passwordPolicyViolation } from '../common/security/password-policy.js';
 import type { AdminConfig } from '../config/app-config.js';
 import { ADMIN_CONFIG } from '../config/config-slices.js';
 import { normalizeEmail } from '../users/email.js';
-import { UsersService, type EnsureAdminOutcome } from '../users/users.service.js';
+import {
+  UsersService,
+  type EnsureAdminOutcome,
+  type EnsureAdminPolicy,
+} from '../users/users.service.js';
 
 export interface EnsureAdminOptions {
   /** Re-enable the account if it is disabled (the CLI's --reactivate; never at startup). */
@@ -71,7 +75,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
   private async apply(
     email: string,
     password: string,
-    policy: { promoteWhenAdminsExist: boolean; reactivate: boolean },
+    policy: EnsureAdminPolicy,
   ): Promise<EnsureAdminOutcome> {
     const violation = passwordPolicyViolation(password, 'The admin password');
     if (violation) throw new Error(violation);

@@ -1,8 +1,9 @@
 // Creates the first admin (or promotes an existing account), on the configured database:
 //   npm run user:create-admin -- --email admin@example.com [--reactivate]
 // A disabled account is re-enabled only with --reactivate (startup never re-enables one).
-// The password comes from ADMIN_PASSWORD or standard input (never from the command line, where
-// other users of the machine could read it).
+// The password comes from standard input, or ADMIN_PASSWORD when ADMIN_EMAIL is set too (the
+// configuration wants both or neither); never from the command line, where other users of the
+// machine could read it.
 import 'reflect-metadata';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
   if (!values.email) {
     console.error(
       'usage: npm run user:create-admin -- --email <address> [--reactivate]   ' +
-        '(password: ADMIN_PASSWORD or stdin)',
+        '(password: standard input)',
     );
     return 2;
   }

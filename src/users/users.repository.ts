@@ -66,10 +66,9 @@ export class UsersRepository {
   }
 
   async lockByEmail(email: string): Promise<User | null> {
-    const rows: Row[] = await this.users.query(
-      'SELECT * FROM users WHERE email = $1 FOR UPDATE',
-      [email],
-    );
+    const rows: Row[] = await this.users.query('SELECT * FROM users WHERE email = $1 FOR UPDATE', [
+      email,
+    ]);
     return rows.length > 0 ? toUser(rows[0]) : null;
   }
 

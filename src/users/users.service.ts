@@ -35,12 +35,7 @@ export interface UsersPage {
 
 /** What the admin bootstrap did; the `left_*` outcomes changed nothing. */
 export type EnsureAdminOutcome =
-  | 'created'
-  | 'promoted'
-  | 'reactivated'
-  | 'unchanged'
-  | 'left_disabled'
-  | 'left_unpromoted';
+  'created' | 'promoted' | 'reactivated' | 'unchanged' | 'left_disabled' | 'left_unpromoted';
 
 export interface EnsureAdminPolicy {
   /** Promote an existing active account even while other active admins exist (the CLI). */
@@ -137,6 +132,7 @@ export class UsersService {
       if (losesAdmin(before, defined) && (await users.countActiveAdmins()) <= 1) {
         throw UsersErrors.lastAdmin();
       }
+      if (Object.keys(defined).length === 0) return { before, updated: before };
       const updated = await users.update(id, defined);
       if (!updated) throw UsersErrors.notFound();
       return { before, updated };
@@ -196,9 +192,10 @@ export class UsersService {
     hashPassword: () => Promise<string>,
     policy: EnsureAdminPolicy,
   ): Promise<EnsureAdminOutcome> {
-    let result: { outcome: EnsureAdminOutcome; userId?: string };
+    type Result = { outcome: EnsureAdminOutcome; userId?: string };
+    let result: Result;
     try {
-      result = await this.users.withAdminSetLock(async (users) => {
+      result = await this.users.withAdminSetLock<Result>(async (users) => {
         const existing = await users.lockByEmail(email);
         if (!existing) {
           const created = await users.insert({

@@ -246,7 +246,9 @@ describe('admin bootstrap with no active admin', () => {
   it('replicas starting together create one admin and all of them start', async () => {
     const email = uniqueEmail('together');
     const replicas = await Promise.all(
-      Array.from({ length: 4 }, () => environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD })),
+      Array.from({ length: 4 }, () =>
+        environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD }),
+      ),
     );
     expect(replicas).toHaveLength(4);
     const rows = await rowsFor(email);

@@ -452,8 +452,14 @@ describe('rate limits', () => {
           .set('X-Forwarded-For', clientIp)
           .send({ password });
 
-      await changePasswordFrom(service.server, '203.0.113.81', user, `${user.password}-x`).expect(400);
-      expectProblem(await deleteMe('203.0.113.82', `${user.password}-x`), 400, 'AUTH_PASSWORD_INCORRECT');
+      await changePasswordFrom(service.server, '203.0.113.81', user, `${user.password}-x`).expect(
+        400,
+      );
+      expectProblem(
+        await deleteMe('203.0.113.82', `${user.password}-x`),
+        400,
+        'AUTH_PASSWORD_INCORRECT',
+      );
       expectRateLimitHeaders(await deleteMe('203.0.113.82', `${user.password}-y`), 3, 1);
       const refused = await deleteMe('203.0.113.83', user.password);
       expectProblem(refused, 429, 'RATE_LIMITED');

@@ -121,7 +121,10 @@ describe('the admin set under concurrency', () => {
     const path = `/api/v1/users/${target.id}`;
     switch (action) {
       case 'demote':
-        return api().patch(path).set('Authorization', actor.bearer).send({ roles: ['user'] });
+        return api()
+          .patch(path)
+          .set('Authorization', actor.bearer)
+          .send({ roles: ['user'] });
       case 'disable':
         return api().patch(path).set('Authorization', actor.bearer).send({ status: 'disabled' });
       case 'delete':

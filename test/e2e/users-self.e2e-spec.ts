@@ -330,6 +330,17 @@ describe('users', () => {
       expect((await getMe(user)).status).toBe(200);
     });
 
+    it('refuses a password sent as anything but JSON with 415', async () => {
+      const user = await createSignedInUser(service.server);
+      const response = await api()
+        .delete('/api/v1/users/me')
+        .set('Authorization', user.bearer)
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send(`password=${encodeURIComponent(user.password)}`);
+      expectProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect(await rowOf(user.id)).toBeDefined();
+    });
+
     it('refuses a stale If-Match with 412 and keeps the account', async () => {
       const user = await createSignedInUser(service.server);
       const stale = await etagOfMe(user);

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import request from 'supertest';
 import { createSignedInUser, type SignedInUser } from '../factories/user.factory.js';
@@ -68,10 +68,31 @@ describe('users', () => {
   });
 });
 
+// Each round signs in fresh admins (argon2) and checks every token: about 20 s on an idle 2-core
+// machine, so these tests get more than the default minute.
+const ROUNDS_TIMEOUT_MS = 240_000;
+
 describe('the admin set under concurrency', () => {
+  let client: pg.Client | undefined;
+  // Registered before useTestApp(): jest runs afterAll hooks in order, and the environment's hook
+  // drops the database, which would cut this connection.
+  afterAll(async () => {
+    await client?.end();
+  });
   const service = useTestApp();
   const api = () => request(service.server);
-  const database = () => service.environment.database;
+
+  /** One connection for the whole block: a round makes several reads. */
+  const database = () => ({
+    url: service.environment.database.url,
+    async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+      if (!client) {
+        client = new pg.Client({ connectionString: service.environment.database.url });
+        await client.connect();
+      }
+      return (await client.query<T>(sql, params)).rows;
+    },
+  });
 
   async function activeAdminIds(): Promise<string[]> {
     const rows = await database().query<{ id: string }>(
@@ -132,81 +153,92 @@ describe('the admin set under concurrency', () => {
     }
   }
 
-  it('two admins demoting, disabling or deleting each other at once always leave one, 54 rounds', async () => {
-    for (let round = 0; round < 54; round += 1) {
-      const [a, b] = await onlyAdmins(2);
-      const actionOfA = ACTIONS[round % 3];
-      const actionOfB = ACTIONS[Math.floor(round / 3) % 3];
-      const name = `${round}: A ${actionOfA}s B, B ${actionOfB}s A`;
+  it(
+    'two admins demoting, disabling or deleting each other at once always leave one, 54 rounds',
+    async () => {
+      for (let round = 0; round < 54; round += 1) {
+        const [a, b] = await onlyAdmins(2);
+        const actionOfA = ACTIONS[round % 3];
+        const actionOfB = ACTIONS[Math.floor(round / 3) % 3];
+        const name = `${round}: A ${actionOfA}s B, B ${actionOfB}s A`;
 
-      const answers = await Promise.all([act(a, actionOfA, b), act(b, actionOfB, a)]);
+        const answers = await Promise.all([act(a, actionOfA, b), act(b, actionOfB, a)]);
 
-      const statuses = answers.map((answer) => answer.status);
-      expect({ name, statuses: statuses.every((status) => status < 500) }).toEqual({
-        name,
-        statuses: true,
-      });
-      expect({ name, remaining: (await activeAdminIds()).length }).toEqual({ name, remaining: 1 });
-      for (const admin of [a, b]) {
-        if ((await stateOf(admin.id)) !== 'admin') await expectSignedOut(admin, name);
+        const statuses = answers.map((answer) => answer.status);
+        expect({ name, statuses: statuses.every((status) => status < 500) }).toEqual({
+          name,
+          statuses: true,
+        });
+        expect({ name, remaining: (await activeAdminIds()).length }).toEqual({
+          name,
+          remaining: 1,
+        });
+        for (const admin of [a, b]) {
+          if ((await stateOf(admin.id)) !== 'admin') await expectSignedOut(admin, name);
+        }
       }
-    }
-  });
+    },
+    ROUNDS_TIMEOUT_MS,
+  );
 
-  it('promotion racing demotion and deletion never leaves no admin nor a demoted user signed in, 50 rounds', async () => {
-    for (let round = 0; round < 50; round += 1) {
-      const [admin] = await onlyAdmins(1);
-      const member = await createSignedInUser(service.server);
-      const name = `round ${round}`;
-      const promote = () =>
-        api()
-          .patch(`/api/v1/users/${member.id}`)
-          .set('Authorization', admin.bearer)
-          .send({ roles: ['user', 'admin'] });
-      const demote = () =>
-        api()
-          .patch(`/api/v1/users/${member.id}`)
-          .set('Authorization', admin.bearer)
-          .send({ roles: ['user'] });
-      const removeAdmin = () =>
-        api().delete(`/api/v1/users/${admin.id}`).set('Authorization', admin.bearer);
-      const removeMember = () =>
-        api().delete(`/api/v1/users/${member.id}`).set('Authorization', admin.bearer);
+  it(
+    'promotion racing demotion and deletion never leaves no admin nor a demoted user signed in, 50 rounds',
+    async () => {
+      for (let round = 0; round < 50; round += 1) {
+        const [admin] = await onlyAdmins(1);
+        const member = await createSignedInUser(service.server);
+        const name = `round ${round}`;
+        const promote = () =>
+          api()
+            .patch(`/api/v1/users/${member.id}`)
+            .set('Authorization', admin.bearer)
+            .send({ roles: ['user', 'admin'] });
+        const demote = () =>
+          api()
+            .patch(`/api/v1/users/${member.id}`)
+            .set('Authorization', admin.bearer)
+            .send({ roles: ['user'] });
+        const removeAdmin = () =>
+          api().delete(`/api/v1/users/${admin.id}`).set('Authorization', admin.bearer);
+        const removeMember = () =>
+          api().delete(`/api/v1/users/${member.id}`).set('Authorization', admin.bearer);
 
-      // Odd rounds: the promoted member is deleted instead of demoted.
-      const [promoted, ...others] = await Promise.all(
-        round % 2 === 0 ? [promote(), demote(), removeAdmin()] : [promote(), removeMember()],
-      );
+        // Odd rounds: the promoted member is deleted instead of demoted.
+        const [promoted, ...others] = await Promise.all(
+          round % 2 === 0 ? [promote(), demote(), removeAdmin()] : [promote(), removeMember()],
+        );
 
-      expect({ name, statuses: [promoted, ...others].every((r) => r.status < 500) }).toEqual({
-        name,
-        statuses: true,
-      });
-      expect({ name, remaining: (await activeAdminIds()).length >= 1 }).toEqual({
-        name,
-        remaining: true,
-      });
-      if ((await stateOf(admin.id)) === 'deleted') await expectSignedOut(admin, `${name} admin`);
-      const memberState = await stateOf(member.id);
-      // Promoted and then not an admin: demoted or deleted after the promotion, so signed out.
-      if (memberState === 'deleted' || (promoted.status === 200 && memberState !== 'admin')) {
-        await expectSignedOut(member, `${name} member`);
+        expect({ name, statuses: [promoted, ...others].every((r) => r.status < 500) }).toEqual({
+          name,
+          statuses: true,
+        });
+        expect({ name, remaining: (await activeAdminIds()).length >= 1 }).toEqual({
+          name,
+          remaining: true,
+        });
+        if ((await stateOf(admin.id)) === 'deleted') await expectSignedOut(admin, `${name} admin`);
+        const memberState = await stateOf(member.id);
+        // Promoted and then not an admin: demoted or deleted after the promotion, so signed out.
+        if (memberState === 'deleted' || (promoted.status === 200 && memberState !== 'admin')) {
+          await expectSignedOut(member, `${name} member`);
+        }
       }
-    }
-  });
+    },
+    ROUNDS_TIMEOUT_MS,
+  );
 
   describe('a write that waited for another transaction on its row', () => {
     /** Runs `change` in a transaction holding the row of `userId` until `release` is called. */
     async function holdRow(userId: string, change: string) {
-      const client = new pg.Client({ connectionString: database().url });
-      await client.connect();
-      await client.query('BEGIN');
-      await client.query(change, [userId]);
+      const holder = new pg.Client({ connectionString: database().url });
+      await holder.connect();
+      await holder.query('BEGIN');
+      await holder.query(change, [userId]);
       return {
-        client,
+        client: holder,
         async commit(): Promise<void> {
-          await client.query('COMMIT');
-          await client.end();
+          await holder.query('COMMIT');
+          await holder.end();
         },
       };
     }

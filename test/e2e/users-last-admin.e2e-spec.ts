@@ -68,8 +68,8 @@ describe('users', () => {
   });
 });
 
-// Each round signs in fresh admins (argon2) and checks every token: about 20 s on an idle 2-core
-// machine, so these tests get more than the default minute.
+// Each round signs in fresh admins (argon2) and checks every token: about 20 s alone on an idle
+// 2-core machine, several times that beside the rest of the suite: more than the default minute.
 const ROUNDS_TIMEOUT_MS = 240_000;
 
 describe('the admin set under concurrency', () => {

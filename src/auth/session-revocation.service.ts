@@ -20,8 +20,9 @@ export type RevocationScope =
 const SYNC_MARKER_TTL_S = 60;
 // Revoked ids stay in Redis this much longer than an access token lives (clock skew).
 const REVOKED_KEY_MARGIN_S = 60;
-// While a lost revocation is not yet repaired, requests retry the repair at most this often.
-const REPAIR_INTERVAL_MS = 1_000;
+// A failed repair or rebuild is retried at most this often: while Redis refuses writes (out of
+// memory) every request would otherwise start one, each a PostgreSQL query.
+const RETRY_INTERVAL_MS = 1_000;
 
 /**
  * Ends sessions, and answers "is this session still signed in?" for every authenticated request.
@@ -40,6 +41,7 @@ export class SessionRevocationService implements OnModuleInit {
   private repairedWrites = 0;
   private repairing: Promise<void> | undefined;
   private lastRepairAt = 0;
+  private lastRebuildFailedAt = 0;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -71,7 +73,7 @@ export class SessionRevocationService implements OnModuleInit {
 
   async isSessionActive(sessionId: string): Promise<boolean> {
     const client = this.redis.client;
-    if (this.hasUnsyncedWrites && Date.now() - this.lastRepairAt >= REPAIR_INTERVAL_MS) {
+    if (this.hasUnsyncedWrites && Date.now() - this.lastRepairAt >= RETRY_INTERVAL_MS) {
       this.startRepair();
     }
     if (client?.isReady && !this.hasUnsyncedWrites) {
@@ -155,10 +157,12 @@ export class SessionRevocationService implements OnModuleInit {
   }
 
   private startRebuild(): void {
+    if (Date.now() - this.lastRebuildFailedAt < RETRY_INTERVAL_MS) return;
     this.rebuilding ??= this.rebuild()
-      .catch((error: unknown) =>
-        this.logger.warn({ err: (error as Error).message }, 'rebuild failed'),
-      )
+      .catch((error: unknown) => {
+        this.lastRebuildFailedAt = Date.now();
+        this.logger.warn({ err: (error as Error).message }, 'rebuild failed');
+      })
       .finally(() => {
         this.rebuilding = undefined;
       });

@@ -40,6 +40,12 @@ class Flight {
   }
 }
 
+/** A handler's answer; `cached` is set only when the response may be stored. */
+interface Loaded {
+  body: unknown;
+  cached?: CachedResponse;
+}
+
 interface Entry {
   key: string;
   tags: string[];
@@ -120,7 +126,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
   ): Promise<unknown> {
     const flight = new Flight();
     this.inflight.set(flightKey, flight);
-    let loaded: Awaited<ReturnType<HttpCacheInterceptor['load']>>;
+    let loaded: Loaded;
     try {
       loaded = await this.load(next, response);
     } catch (error) {
@@ -152,11 +158,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     return cached ? applyCached(response, cached, 'MISS') : body;
   }
 
-  /** Runs the handler; `cached` is set only when the response may be stored. */
-  private async load(
-    next: CallHandler,
-    response: Response,
-  ): Promise<{ body: unknown; cached?: CachedResponse }> {
+  private async load(next: CallHandler, response: Response): Promise<Loaded> {
     const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
     if (
       response.statusCode !== 200 ||

@@ -1,10 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  buildEntryKey,
-  hasUndeclaredNames,
-  normalizeParams,
-  normalizeQuery,
-} from './cache-key.js';
+import { buildEntryKey, hasUndeclaredNames, normalizeParams, normalizeQuery } from './cache-key.js';
 import type { DeclaredQuery } from './declared-query.js';
 
 const declared = (names: string[], defaults: Record<string, unknown> = {}): DeclaredQuery => ({
@@ -28,9 +23,9 @@ describe('normalizeQuery', () => {
   });
 
   it('keeps repeated parameters in order and encodes names and values', () => {
-    expect(normalizeQuery({ role: ['user', 'admin'], 'e mail': 'a&b=c' }, declared(['role', 'e mail']))).toBe(
-      'e%20mail=a%26b%3Dc&role=user&role=admin',
-    );
+    expect(
+      normalizeQuery({ role: ['user', 'admin'], 'e mail': 'a&b=c' }, declared(['role', 'e mail'])),
+    ).toBe('e%20mail=a%26b%3Dc&role=user&role=admin');
   });
 
   it('cannot be confused by a value that looks like another parameter', () => {

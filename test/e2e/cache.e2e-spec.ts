@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import {
-  createSignedInUser,
-  registerUser,
-  type SignedInUser,
-} from '../factories/user.factory.js';
+import { createSignedInUser, registerUser, type SignedInUser } from '../factories/user.factory.js';
 import { createSignedInAdmin } from '../support/admin.js';
 import { expectProblem } from '../support/problem.js';
 import { useTestApp, type RunningApp, type TestApp } from '../support/test-app.js';

@@ -51,7 +51,10 @@ describe('Redis out of memory (maxmemory, noeviction)', () => {
       await me(replica, renamed).expect(200);
     }
     const marker = `${replicaA.env.REDIS_KEY_PREFIX}revoked:synced`;
-    await waitUntil('the revocation set to be synced', async () => (await client.exists(marker)) > 0);
+    await waitUntil(
+      'the revocation set to be synced',
+      async () => (await client.exists(marker)) > 0,
+    );
     await waitUntil(
       'a cached /me on replica B',
       async () => (await me(replicaB, renamed)).headers['x-cache'] === 'HIT',

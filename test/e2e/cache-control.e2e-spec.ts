@@ -54,10 +54,8 @@ describe('Cache-Control: no-store on /auth and /users', () => {
         `${method} ${path} with a bad token`,
       );
       if (method !== 'get' && method !== 'delete') {
-        const malformed = await api()
-          [method](path)
-          .set('Content-Type', 'application/json')
-          .send('{"unterminated');
+        const send = api()[method](path);
+        const malformed = await send.set('Content-Type', 'application/json').send('{"unterminated');
         expect(malformed.status).toBe(400);
         expectNoStore(malformed, `${method} ${path} with a malformed body`);
       }

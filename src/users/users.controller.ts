@@ -29,7 +29,7 @@ import { ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';
 import { isUuid } from '../common/validation/uuid.js';
 import { CacheResponse } from '../cache/cache-response.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
-import { LIST_DEFAULT_LIMIT, ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
 import { DeleteMeDto } from './dto/delete-me.dto.js';
 import { UpdateMeDto } from './dto/update-me.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
@@ -105,11 +105,7 @@ export class UsersController {
   @Get()
   @Roles('admin')
   // Shared between admins: the guards have already refused everyone else.
-  @CacheResponse({
-    scope: 'public',
-    tags: () => [USERS_LIST_TAG],
-    queryDefaults: { limit: LIST_DEFAULT_LIMIT },
-  })
+  @CacheResponse({ scope: 'public', tags: () => [USERS_LIST_TAG] })
   @ApiOperation({ summary: 'List users (admin); newest first, cursor-paginated' })
   @ApiOkResponse({ type: UsersPageResponseDto })
   @ApiProblemResponses(400, 403)

@@ -213,7 +213,7 @@ describe('users', () => {
         status: 'active',
       });
       expect(response.headers.etag).toBe(`"1-${user.id}"`);
-      expect(response.headers['cache-control']).toBe('private, no-cache');
+      expect(response.headers['cache-control']).toBe('no-store');
     });
 
     it('shows an admin change on the next read, even after earlier reads', async () => {

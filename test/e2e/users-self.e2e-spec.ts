@@ -39,12 +39,12 @@ describe('users', () => {
       expect(response.text).not.toMatch(/argon2|password|hash|version/i);
     });
 
-    it('carries a strong ETag of version and id and asks clients to revalidate privately', async () => {
+    it('carries a strong ETag of version and id and forbids storing the response', async () => {
       const user = await createSignedInUser(service.server);
       const response = await getMe(user);
       expect(response.status).toBe(200);
       expect(response.headers.etag).toBe(`"1-${user.id}"`);
-      expect(response.headers['cache-control']).toBe('private, no-cache');
+      expect(response.headers['cache-control']).toBe('no-store');
     });
 
     it('answers a repeated read with the same body, ETag and Cache-Control', async () => {
@@ -54,7 +54,7 @@ describe('users', () => {
       expect(second.status).toBe(200);
       expect(second.text).toBe(first.text);
       expect(second.headers.etag).toBe(`"1-${user.id}"`);
-      expect(second.headers['cache-control']).toBe('private, no-cache');
+      expect(second.headers['cache-control']).toBe('no-store');
       expect(second.headers['content-type']).toMatch(/^application\/json/);
     });
 

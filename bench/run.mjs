@@ -186,7 +186,7 @@ function serviceEnvironment(
 /** The service's own argon2 options (from the build), the seed hash, and the cost of one hash. */
 async function measureArgon2(samples) {
   await import('reflect-metadata');
-  const hasherModule = pathToFileURL(path.join(root, 'dist/auth/passwords/password-hasher.js'));
+  const hasherModule = pathToFileURL(path.join(root, 'dist/common/security/password-hasher.js'));
   const { ARGON2_OPTIONS } = await import(hasherModule.href);
   const { hash, verify } = await import('@node-rs/argon2');
   const passwordHash = await hash(PASSWORD, ARGON2_OPTIONS);

@@ -60,16 +60,17 @@ export function setupApp(app: NestExpressApplication): void {
   // Express would hash every body for a weak ETag; user resources carry their own strong ETag.
   app.set('etag', false);
 
-  // Order matters: the request id and timing come first so every response carries them, and the
+  // Order matters: the request id, timing and security headers (Cache-Control: no-store) come
+  // first so every response carries them, refusals of the host check and drain included, and the
   // access log and metrics come before the body parser so 400/413 answers are recorded too.
   app.use(
     composeMiddleware(
       requestContextMiddleware,
+      securityHeadersMiddleware(DOCS_PATH),
       closeConnectionsWhileDraining(app.get(ShutdownState)),
       accessLogMiddleware(app.get<Loggers>(LOGGERS).access),
       httpMetricsMiddleware(app.get(MetricsService)),
       allowedHostsMiddleware(config.http.allowedHosts),
-      securityHeadersMiddleware(DOCS_PATH),
     ),
   );
   if (config.http.corsOrigins.length > 0) {

@@ -1,4 +1,5 @@
 import { DomainError } from '../common/errors/domain-error.js';
+import { passwordIncorrect } from '../common/security/password-errors.js';
 
 /** The auth feature's errors; codes are part of the public contract. */
 export const AuthErrors = {
@@ -45,10 +46,7 @@ export const AuthErrors = {
       'This refresh token was already used; the session has been revoked. Sign in again.',
     ),
   sessionNotFound: () => new DomainError('AUTH_SESSION_NOT_FOUND', 'not_found', 'No such session.'),
-  passwordIncorrect: () =>
-    new DomainError('AUTH_PASSWORD_INCORRECT', 'invalid', 'The current password is incorrect.', {
-      fieldErrors: [{ field: 'currentPassword', message: 'currentPassword is incorrect' }],
-    }),
+  passwordIncorrect: () => passwordIncorrect('currentPassword'),
   forbidden: () =>
     new DomainError(
       'AUTH_FORBIDDEN',

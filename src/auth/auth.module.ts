@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { PasswordsModule } from '../common/security/passwords.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
@@ -13,7 +14,6 @@ import { JwksController } from './jwks.controller.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
-import { PasswordHasher } from './passwords/password-hasher.js';
 import { RolesGuard } from './roles.guard.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { SessionsPurgeService } from './sessions-purge.service.js';
@@ -24,7 +24,14 @@ import { SigningKeys } from './tokens/signing-keys.js';
 import { VerifiedTokenCache } from './verified-token.cache.js';
 
 @Module({
-  imports: [UsersModule, PassportModule, RedisModule, RateLimitModule, MetricsModule],
+  imports: [
+    UsersModule,
+    PassportModule,
+    RedisModule,
+    RateLimitModule,
+    MetricsModule,
+    PasswordsModule,
+  ],
   controllers: [AuthController, JwksController],
   providers: [
     AuthService,
@@ -34,7 +41,6 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
     SessionsRepository,
     SessionRevocationService,
     SessionsPurgeService,
-    PasswordHasher,
     AccessTokens,
     SigningKeys,
     JwtStrategy,

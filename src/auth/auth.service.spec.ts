@@ -6,7 +6,7 @@ import type { UserRole, UserStatus } from '../users/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
 import { AuthService, type TokenPair } from './auth.service.js';
 import type { LoginThrottle } from './login-throttle.js';
-import type { PasswordHasher } from './passwords/password-hasher.js';
+import type { PasswordHasher } from '../common/security/password-hasher.js';
 import type { RevocationScope, SessionRevocationService } from './session-revocation.service.js';
 import type {
   LockedSession,

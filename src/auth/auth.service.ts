@@ -8,7 +8,7 @@ import { UsersService } from '../users/users.service.js';
 import { AuthErrors } from './auth.errors.js';
 import type { Caller } from './caller.js';
 import { LoginThrottle } from './login-throttle.js';
-import { PasswordHasher } from './passwords/password-hasher.js';
+import { PasswordHasher } from '../common/security/password-hasher.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { SessionsRepository, type LockedSession } from './sessions.repository.js';
 import { AccessTokens } from './tokens/access-tokens.js';

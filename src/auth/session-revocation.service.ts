@@ -20,6 +20,9 @@ export type RevocationScope =
 const SYNC_MARKER_TTL_S = 60;
 // Revoked ids stay in Redis this much longer than an access token lives (clock skew).
 const REVOKED_KEY_MARGIN_S = 60;
+// A failed repair or rebuild is retried at most this often: while Redis refuses writes (out of
+// memory) every request would otherwise start one, each a PostgreSQL query.
+const RETRY_INTERVAL_MS = 1_000;
 
 /**
  * How long after a session ends its access tokens may still be presented, so the revocation set
@@ -40,7 +43,12 @@ export const revocationWindowS = (accessTokenTtlS: number): number =>
 export class SessionRevocationService implements OnModuleInit {
   private readonly logger = new Logger('SessionRevocation');
   private rebuilding: Promise<void> | undefined;
-  private hasUnsyncedWrites = false;
+  // Revocations that did not reach Redis, and how many of them a repair has covered since.
+  private lostWrites = 0;
+  private repairedWrites = 0;
+  private repairing: Promise<void> | undefined;
+  private lastRepairAt = 0;
+  private lastRebuildFailedAt = 0;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -60,22 +68,21 @@ export class SessionRevocationService implements OnModuleInit {
     return revocationWindowS(this.config.accessTokenTtlS);
   }
 
+  private get hasUnsyncedWrites(): boolean {
+    return this.repairedWrites < this.lostWrites;
+  }
+
   onModuleInit(): void {
-    // A revocation that could not reach Redis: once it is back, drop the marker so every
-    // replica falls back to PostgreSQL until the set is rebuilt with it.
     this.redis.client?.on('ready', () => {
-      if (!this.hasUnsyncedWrites) return;
-      this.redis.client
-        ?.del(this.markerKey)
-        .then(() => {
-          this.hasUnsyncedWrites = false;
-        })
-        .catch((error: unknown) => this.redis.logError(error));
+      if (this.hasUnsyncedWrites) this.startRepair();
     });
   }
 
   async isSessionActive(sessionId: string): Promise<boolean> {
     const client = this.redis.client;
+    if (this.hasUnsyncedWrites && Date.now() - this.lastRepairAt >= RETRY_INTERVAL_MS) {
+      this.startRepair();
+    }
     if (client?.isReady && !this.hasUnsyncedWrites) {
       try {
         const [marker, revoked] = await this.redis.withDeadline(
@@ -124,16 +131,45 @@ export class SessionRevocationService implements OnModuleInit {
       for (const id of sessionIds) batch.set(this.revokedKey(id), '1', { EX: this.revokedTtlS });
       await this.redis.withDeadline(batch.exec());
     } catch (error) {
-      this.hasUnsyncedWrites = true;
+      this.lostWrites += 1;
+      this.redis.logError(error);
+      await this.repair();
+    }
+  }
+
+  private startRepair(): void {
+    this.repairing ??= this.repair().finally(() => {
+      this.repairing = undefined;
+    });
+  }
+
+  /**
+   * After a revocation that did not reach Redis (out of memory, a timeout): deleting the marker
+   * sends every replica to PostgreSQL at once (a DEL is allowed even when Redis refuses writes
+   * for lack of memory), then a rebuild that reads PostgreSQL after the revocation restores the
+   * set with it. Until the rebuild succeeds this replica keeps checking PostgreSQL.
+   */
+  private async repair(): Promise<void> {
+    const client = this.redis.client;
+    if (!client) return;
+    const covering = this.lostWrites;
+    this.lastRepairAt = Date.now();
+    try {
+      await this.redis.withDeadline(client.del(this.markerKey));
+      await this.rebuild();
+      this.repairedWrites = Math.max(this.repairedWrites, covering);
+    } catch (error) {
       this.redis.logError(error);
     }
   }
 
   private startRebuild(): void {
+    if (Date.now() - this.lastRebuildFailedAt < RETRY_INTERVAL_MS) return;
     this.rebuilding ??= this.rebuild()
-      .catch((error: unknown) =>
-        this.logger.warn({ err: (error as Error).message }, 'rebuild failed'),
-      )
+      .catch((error: unknown) => {
+        this.lastRebuildFailedAt = Date.now();
+        this.logger.warn({ err: (error as Error).message }, 'rebuild failed');
+      })
       .finally(() => {
         this.rebuilding = undefined;
       });

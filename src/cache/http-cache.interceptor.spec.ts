@@ -6,12 +6,19 @@ import { CACHE_RESPONSE_KEY, type CacheResponseOptions } from './cache-response.
 import { HttpCacheInterceptor } from './http-cache.interceptor.js';
 import type { CacheLookup, ResponseCache } from './response-cache.service.js';
 
-/** An in-memory stand-in for the shared store: always a miss, stores what it is given. */
+/**
+ * An in-memory stand-in for the shared store: always a miss, at the tags' current version (which
+ * a write changes), storing what it is given.
+ */
 class FakeResponseCache {
   stored: string[] = [];
   isEnabled = true;
+  version = 'v1';
   lookup(): Promise<CacheLookup> {
-    return Promise.resolve({ versions: ['v1'] });
+    return Promise.resolve({ versions: [this.version] });
+  }
+  hasVersions(_tags: string[], versions: string[]): Promise<boolean> {
+    return Promise.resolve(versions[0] === this.version);
   }
   store(key: string): Promise<void> {
     this.stored.push(key);
@@ -19,8 +26,14 @@ class FakeResponseCache {
   }
 }
 
+class MeController {
+  findMe() {
+    return undefined;
+  }
+}
+
 function httpContext(options: CacheResponseOptions, userId: string): ExecutionContext {
-  const handler = () => undefined;
+  const handler = MeController.prototype.findMe;
   Reflect.defineMetadata(CACHE_RESPONSE_KEY, options, handler);
   const headers = new Map<string, unknown>();
   const request = {
@@ -39,12 +52,16 @@ function httpContext(options: CacheResponseOptions, userId: string): ExecutionCo
   };
   return {
     getHandler: () => handler,
+    getClass: () => MeController,
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
   } as unknown as ExecutionContext;
 }
 
-/** A handler that resolves only when `release` is called, counting how often it ran. */
-function slowHandler(body: unknown) {
+/**
+ * A handler over a one-row "database": each run reads the row when it starts and answers when
+ * `release` is called, as a slow query would. Counts its runs.
+ */
+function slowHandler(row: { name: string }) {
   let runs = 0;
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -52,8 +69,9 @@ function slowHandler(body: unknown) {
     handle: () =>
       new Observable((subscriber) => {
         runs += 1;
+        const read = { ...row };
         void gate.then(() => {
-          subscriber.next(body);
+          subscriber.next(read);
           subscriber.complete();
         });
       }),
@@ -61,43 +79,82 @@ function slowHandler(body: unknown) {
   return { handler, release: () => release(), runs: () => runs };
 }
 
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('HttpCacheInterceptor single flight', () => {
   const options: CacheResponseOptions = { scope: 'user', tags: () => ['user:1'] };
 
-  it('runs the handler once for concurrent misses of one key, and all callers get its body', async () => {
+  function setup() {
     const cache = new FakeResponseCache();
     const interceptor = new HttpCacheInterceptor(
       new Reflector(),
       cache as unknown as ResponseCache,
     );
-    const { handler, release, runs } = slowHandler({ id: '1', name: 'Ada' });
+    const get = (handler: CallHandler, userId = 'user-1') =>
+      lastValueFrom(interceptor.intercept(httpContext(options, userId), handler));
+    return { cache, get };
+  }
 
-    const answers = Array.from({ length: 5 }, () =>
-      lastValueFrom(interceptor.intercept(httpContext(options, 'user-1'), handler)),
-    );
-    await new Promise((resolve) => setImmediate(resolve));
+  it('runs the handler once for concurrent misses of one key, and all callers get its body', async () => {
+    const { cache, get } = setup();
+    const { handler, release, runs } = slowHandler({ name: 'Ada' });
+
+    const answers = Array.from({ length: 5 }, () => get(handler));
+    await settle();
     release();
 
-    expect(await Promise.all(answers)).toEqual(Array(5).fill('{"id":"1","name":"Ada"}'));
+    expect(await Promise.all(answers)).toEqual(Array(5).fill('{"name":"Ada"}'));
     expect(runs()).toBe(1);
     expect(cache.stored).toHaveLength(1);
   });
 
   it('does not share a load between different users', async () => {
-    const cache = new FakeResponseCache();
-    const interceptor = new HttpCacheInterceptor(
-      new Reflector(),
-      cache as unknown as ResponseCache,
-    );
-    const { handler, release, runs } = slowHandler({ id: 'x' });
+    const { get } = setup();
+    const { handler, release, runs } = slowHandler({ name: 'x' });
 
-    const answers = ['user-1', 'user-2'].map((userId) =>
-      lastValueFrom(interceptor.intercept(httpContext(options, userId), handler)),
-    );
-    await new Promise((resolve) => setImmediate(resolve));
+    const answers = ['user-1', 'user-2'].map((userId) => get(handler, userId));
+    await settle();
     release();
     await Promise.all(answers);
 
+    expect(runs()).toBe(2);
+  });
+
+  it('never answers a joiner with a load that a write completed during', async () => {
+    const { cache, get } = setup();
+    const row = { name: 'Ada' };
+    const { handler, release, runs } = slowHandler(row);
+
+    const leader = get(handler);
+    await settle();
+    const joiner = get(handler);
+    await settle();
+    // The write completes (row and versions changed) before either request is answered.
+    row.name = 'Grace';
+    cache.version = 'v2';
+    release();
+
+    expect(await leader).toBe('{"name":"Ada"}');
+    expect(await joiner).toBe('{"name":"Grace"}');
+    expect(runs()).toBe(2);
+    expect(cache.stored).toEqual([]);
+  });
+
+  it('does not join a load that started before a write it has seen', async () => {
+    const { get, cache } = setup();
+    const row = { name: 'Ada' };
+    const { handler, release, runs } = slowHandler(row);
+
+    const before = get(handler);
+    await settle();
+    row.name = 'Grace';
+    cache.version = 'v2';
+    const after = get(handler);
+    await settle();
+    release();
+
+    expect(await before).toBe('{"name":"Ada"}');
+    expect(await after).toBe('{"name":"Grace"}');
     expect(runs()).toBe(2);
   });
 });

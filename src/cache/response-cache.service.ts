@@ -33,12 +33,16 @@ const VERSION_TTL_MS = 24 * 3600 * 1000;
 /**
  * Versioned (tag-based) response cache on the shared store. A read fetches the entry and its tag
  * versions in one round trip; a write changes the versions, so every replica misses afterwards
- * without any key scan. Every failure degrades to "not cached", counted and logged.
+ * without any key scan. Every failure degrades to "not cached", counted and logged; a write that
+ * could not change its versions deletes the epoch, so every replica misses at once.
  */
 @Injectable()
 export class ResponseCache implements OnModuleInit {
   private readonly keyv: Keyv;
-  private isEpochBumpNeeded = false;
+  // Invalidations that failed, and how many of them a deleted epoch has covered since.
+  private lostInvalidations = 0;
+  private coveredInvalidations = 0;
+  private droppingEpoch: Promise<void> | undefined;
 
   constructor(
     @Inject(CACHE_MANAGER) cacheManager: Cache,
@@ -54,14 +58,24 @@ export class ResponseCache implements OnModuleInit {
     return this.config.ttlS > 0;
   }
 
+  private get isEpochDropPending(): boolean {
+    return this.coveredInvalidations < this.lostInvalidations;
+  }
+
   onModuleInit(): void {
     this.redis.client?.on('ready', () => {
-      if (this.isEpochBumpNeeded) void this.bumpEpoch();
+      if (this.isEpochDropPending) this.retryEpochDrop();
     });
   }
 
   async lookup(entryKey: string, tags: string[]): Promise<CacheLookup> {
-    const versionKeys = [EPOCH_TAG, ...tags].map((tag) => this.versionKey(tag));
+    if (this.isEpochDropPending) {
+      // This replica lost an invalidation and could not yet tell the others: it must not serve
+      // or store anything until the epoch is gone.
+      this.retryEpochDrop();
+      return {};
+    }
+    const versionKeys = this.versionKeys(tags);
     let values: unknown[];
     try {
       values = await this.redis.withDeadline(
@@ -80,7 +94,8 @@ export class ResponseCache implements OnModuleInit {
       this.metrics.recordCache('miss');
       return { versions };
     }
-    // First read of a tag (or its version expired): give it a version before loading.
+    // First read of a tag (or its version expired, or the epoch was dropped): give it a version
+    // before loading. Refused while Redis is out of memory, so nothing is cached then.
     const initialized = versions.map((version) => version ?? randomUUID());
     try {
       await this.redis.withDeadline(
@@ -96,6 +111,21 @@ export class ResponseCache implements OnModuleInit {
     }
     this.metrics.recordCache('miss');
     return { versions: initialized };
+  }
+
+  /**
+   * Whether `tags` still have the `versions` a load started with (false when unknown): a load
+   * that a write overtook must not be handed to the requests that joined it.
+   */
+  async hasVersions(tags: string[], versions: string[]): Promise<boolean> {
+    if (this.isEpochDropPending) return false;
+    try {
+      const current = await this.redis.withDeadline(this.keyv.getMany(this.versionKeys(tags)));
+      return sameVersions(versions, current);
+    } catch (error) {
+      this.failed(error);
+      return false;
+    }
   }
 
   async store(
@@ -129,18 +159,28 @@ export class ResponseCache implements OnModuleInit {
       );
       this.metrics.cacheEvents.inc({ event: 'invalidation' }, tags.length);
     } catch (error) {
-      // Reads bypass the cache while Redis is away; the epoch is bumped as soon as it is back.
-      this.isEpochBumpNeeded = true;
       this.failed(error);
+      this.lostInvalidations += 1;
+      await this.dropEpoch();
     }
   }
 
-  private async bumpEpoch(): Promise<void> {
+  private retryEpochDrop(): void {
+    this.droppingEpoch ??= this.dropEpoch().finally(() => {
+      this.droppingEpoch = undefined;
+    });
+  }
+
+  /**
+   * Deletes the epoch every entry depends on: every replica misses from its next read, and a new
+   * epoch is set by the first read that can write. A DEL is allowed even when Redis refuses
+   * writes for lack of memory (noeviction), which is when a version write is most likely lost.
+   */
+  private async dropEpoch(): Promise<void> {
+    const covering = this.lostInvalidations;
     try {
-      await this.redis.withDeadline(
-        this.keyv.set(this.versionKey(EPOCH_TAG), randomUUID(), VERSION_TTL_MS),
-      );
-      this.isEpochBumpNeeded = false;
+      await this.redis.withDeadline(this.keyv.delete(this.versionKey(EPOCH_TAG)));
+      this.coveredInvalidations = Math.max(this.coveredInvalidations, covering);
     } catch (error) {
       this.failed(error);
     }
@@ -148,6 +188,10 @@ export class ResponseCache implements OnModuleInit {
 
   private entryKey(key: string): string {
     return this.redis.key(`cache:${key}`);
+  }
+
+  private versionKeys(tags: string[]): string[] {
+    return [EPOCH_TAG, ...tags].map((tag) => this.versionKey(tag));
   }
 
   private versionKey(tag: string): string {
@@ -160,7 +204,7 @@ export class ResponseCache implements OnModuleInit {
   }
 }
 
-function sameVersions(stored: string[] | undefined, current: string[]): boolean {
+function sameVersions(stored: unknown[] | undefined, current: unknown[]): boolean {
   return (
     stored?.length === current.length &&
     stored.every((version, index) => version === current[index])

@@ -28,7 +28,9 @@ import { WithEtag } from '../common/http/with-etag.js';
 import { ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';
 import { isUuid } from '../common/validation/uuid.js';
 import { CacheResponse } from '../cache/cache-response.decorator.js';
-import { LIST_DEFAULT_LIMIT, ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
+import { ListUsersQueryDto } from './dto/list-users-query.dto.js';
+import { DeleteMeDto } from './dto/delete-me.dto.js';
 import { UpdateMeDto } from './dto/update-me.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import {
@@ -82,25 +84,28 @@ export class UsersController {
 
   @Delete('me')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete your account and all of its sessions' })
+  @RateLimit('password')
+  @ApiOperation({
+    summary: 'Delete your account and all of its sessions; needs your current password',
+    description:
+      'A wrong password is `400 AUTH_PASSWORD_INCORRECT`, as on `POST /auth/password`; attempts ' +
+      'count against the same per-user and per-IP limits as password changes.',
+  })
   @ApiHeader(IF_MATCH)
   @ApiNoContentResponse()
-  @ApiProblemResponses(409, 412)
+  @ApiProblemResponses(400, 409, 412, 415, 429)
   async removeMe(
     @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: DeleteMeDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<void> {
-    await this.users.remove(caller.id, expectedVersionFrom(ifMatch, caller.id));
+    await this.users.removeSelf(caller.id, body.password, expectedVersionFrom(ifMatch, caller.id));
   }
 
   @Get()
   @Roles('admin')
   // Shared between admins: the guards have already refused everyone else.
-  @CacheResponse({
-    scope: 'public',
-    tags: () => [USERS_LIST_TAG],
-    queryDefaults: { limit: LIST_DEFAULT_LIMIT },
-  })
+  @CacheResponse({ scope: 'public', tags: () => [USERS_LIST_TAG] })
   @ApiOperation({ summary: 'List users (admin); newest first, cursor-paginated' })
   @ApiOkResponse({ type: UsersPageResponseDto })
   @ApiProblemResponses(400, 403)
@@ -135,12 +140,13 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   @ApiProblemResponses(400, 403, 404, 409, 412, 415)
   async update(
+    @CurrentUser() caller: AuthenticatedUser,
     @Param('id', ParseUuidPipe) id: string,
     @Body() changes: UpdateUserDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<WithEtag<UserResponseDto>> {
     return toTaggedUserResponse(
-      await this.users.updateByAdmin(id, changes, expectedVersionFrom(ifMatch, id)),
+      await this.users.updateByAdmin(id, changes, expectedVersionFrom(ifMatch, id), caller.id),
     );
   }
 
@@ -152,9 +158,10 @@ export class UsersController {
   @ApiNoContentResponse()
   @ApiProblemResponses(400, 403, 404, 409, 412)
   async remove(
+    @CurrentUser() caller: AuthenticatedUser,
     @Param('id', ParseUuidPipe) id: string,
     @Headers('if-match') ifMatch?: string,
   ): Promise<void> {
-    await this.users.remove(id, expectedVersionFrom(ifMatch, id));
+    await this.users.remove(id, expectedVersionFrom(ifMatch, id), caller.id);
   }
 }

@@ -18,6 +18,14 @@ export const UsersErrors = {
       'conflict',
       'This is the last active admin; promote another admin first.',
     ),
+  // The same problem as the role guard's: the caller's token still says admin, the account no
+  // longer is (demoted or disabled while the request was on its way).
+  notAdmin: () =>
+    new DomainError(
+      'AUTH_FORBIDDEN',
+      'forbidden',
+      'This operation requires a role you do not have.',
+    ),
   invalidCursor: () =>
     new DomainError(
       'VALIDATION_FAILED',

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ResponseCacheModule } from '../cache/cache.module.js';
+import { PasswordsModule } from '../common/security/passwords.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UserAccessEvents } from './user-access.events.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
@@ -8,7 +10,12 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), ResponseCacheModule],
+  imports: [
+    TypeOrmModule.forFeature([User]),
+    ResponseCacheModule,
+    PasswordsModule,
+    RateLimitModule,
+  ],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, UserAccessEvents],
   exports: [UsersService, UserAccessEvents],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository } from 'typeorm';
+import { classifyDatabaseError } from '../common/errors/database-errors.js';
 import { entityMapper, type Row } from '../database/row-mapper.js';
 import { User, type UserRole, type UserStatus } from './user.entity.js';
 
@@ -26,8 +27,12 @@ export const toUser = entityMapper(User);
 
 const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-// Serializes changes that could leave the service without an active admin.
+// Serializes every change to roles, status or existence of an account (and the admin bootstrap),
+// so the last-admin rule and the revocation decision read a set no one else is changing.
 const ADMIN_SET_LOCK_KEY = 7_302_194_222;
+// A deadlock with another writer (a refresh rotation locking the same user's sessions) rolls the
+// whole transaction back; running it again is safe because `work` only touches the database.
+const ADMIN_SET_ATTEMPTS = 3;
 
 /**
  * `credentials_version` for an UPDATE applying `changes`: one more when they set a password or
@@ -59,12 +64,38 @@ function credentialsVersionAfter(changes: UserChanges): {
 export class UsersRepository {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
-  /** Runs `work` in a transaction holding the admin-set lock, on a repository bound to it. */
-  withAdminSetLock<T>(work: (users: UsersRepository) => Promise<T>): Promise<T> {
-    return this.users.manager.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_SET_LOCK_KEY]);
-      return work(new UsersRepository(manager.getRepository(User)));
-    });
+  /**
+   * Runs `work` in a transaction holding the admin-set lock, on a repository bound to it; retried
+   * on a deadlock or serialization failure.
+   */
+  async withAdminSetLock<T>(work: (users: UsersRepository) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.users.manager.transaction(async (manager) => {
+          await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_SET_LOCK_KEY]);
+          return work(new UsersRepository(manager.getRepository(User)));
+        });
+      } catch (error) {
+        if (attempt >= ADMIN_SET_ATTEMPTS || classifyDatabaseError(error) !== 'retryable') {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** The row, locked until the transaction ends (inside `withAdminSetLock`). */
+  async lockById(id: string): Promise<User | null> {
+    const rows: Row[] = await this.users.query('SELECT * FROM users WHERE id = $1 FOR UPDATE', [
+      id,
+    ]);
+    return rows.length > 0 ? toUser(rows[0]) : null;
+  }
+
+  async lockByEmail(email: string): Promise<User | null> {
+    const rows: Row[] = await this.users.query('SELECT * FROM users WHERE email = $1 FOR UPDATE', [
+      email,
+    ]);
+    return rows.length > 0 ? toUser(rows[0]) : null;
   }
 
   /** Plain SQL: the hottest read (every uncached /me), without the query builder's overhead. */

@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { ResponseCache } from '../cache/response-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import type { PasswordHasher } from '../common/security/password-hasher.js';
+import type { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { type AccessEndReason, UserAccessEvents } from './user-access.events.js';
 import { User, type UserRole, type UserStatus } from './user.entity.js';
 import type { UserChanges, UsersRepository } from './users.repository.js';
@@ -14,6 +16,9 @@ class FakeUsers {
   readonly rows = new Map<string, User>();
   isLocked = false;
   countsOutsideLock = 0;
+  locksOutsideLock = 0;
+  /** What another transaction committed just before this one got the lock. */
+  committedBeforeLock: (() => void) | undefined;
 
   add(id: string, roles: UserRole[], status: UserStatus = 'active'): User {
     const user = Object.assign(new User(), {
@@ -32,6 +37,8 @@ class FakeUsers {
   }
 
   async withAdminSetLock<T>(work: (users: UsersRepository) => Promise<T>): Promise<T> {
+    this.committedBeforeLock?.();
+    this.committedBeforeLock = undefined;
     this.isLocked = true;
     try {
       return await work(this as unknown as UsersRepository);
@@ -43,6 +50,11 @@ class FakeUsers {
   findById(id: string): Promise<User | null> {
     const user = this.rows.get(id);
     return Promise.resolve(user ? Object.assign(new User(), user) : null);
+  }
+
+  lockById(id: string): Promise<User | null> {
+    if (!this.isLocked) this.locksOutsideLock += 1;
+    return this.findById(id);
   }
 
   update(id: string, changes: UserChanges, expectedVersion?: number): Promise<User | null> {
@@ -87,6 +99,8 @@ describe('UsersService: the last active admin', () => {
       users as unknown as UsersRepository,
       events,
       cache as unknown as ResponseCache,
+      {} as PasswordHasher,
+      {} as RateLimitService,
     );
   });
 
@@ -147,6 +161,63 @@ describe('UsersService: the last active admin', () => {
     await service.updateByAdmin('admin-1', { status: 'disabled' });
     await service.remove('admin-2').catch(() => undefined);
     expect(users.countsOutsideLock).toBe(0);
+    expect(users.locksOutsideLock).toBe(0);
+  });
+
+  it('decides on the row as it is under the lock: a target promoted meanwhile is the last admin', async () => {
+    users.add('admin-1', ['user', 'admin']);
+    users.add('member', ['user']);
+    // Committed while the demotion of `member` was on its way: member promoted, admin-1 demoted.
+    users.committedBeforeLock = () => {
+      Object.assign(users.rows.get('member') ?? {}, { roles: ['user', 'admin'] });
+      Object.assign(users.rows.get('admin-1') ?? {}, { roles: ['user'] });
+    };
+
+    await refusedAsLastAdmin(service.updateByAdmin('member', { roles: ['user'] }));
+
+    expect(users.rows.get('member')?.roles).toEqual(['user', 'admin']);
+  });
+
+  it('refuses deleting a target that became the last admin while the request waited', async () => {
+    users.add('admin-1', ['user', 'admin']);
+    users.add('member', ['user']);
+    users.committedBeforeLock = () => {
+      Object.assign(users.rows.get('member') ?? {}, { roles: ['user', 'admin'] });
+      Object.assign(users.rows.get('admin-1') ?? {}, { status: 'disabled' });
+    };
+
+    await refusedAsLastAdmin(service.remove('member'));
+
+    expect(users.rows.has('member')).toBe(true);
+  });
+
+  it('ends the sessions of a target promoted while its demotion waited', async () => {
+    users.add('admin-1', ['user', 'admin']);
+    users.add('member', ['user']);
+    users.committedBeforeLock = () => {
+      Object.assign(users.rows.get('member') ?? {}, { roles: ['user', 'admin'] });
+    };
+
+    await service.updateByAdmin('member', { roles: ['user'] });
+
+    expect(ended).toEqual([['member', 'roles_reduced']]);
+  });
+
+  it('refuses an actor whose admin rights ended while the request was on its way', async () => {
+    users.add('admin-1', ['user', 'admin']);
+    users.add('admin-2', ['user', 'admin']);
+    users.add('member', ['user']);
+    users.committedBeforeLock = () => {
+      Object.assign(users.rows.get('admin-2') ?? {}, { roles: ['user'] });
+    };
+
+    const error = await service
+      .updateByAdmin('member', { status: 'disabled' }, undefined, 'admin-2')
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({ code: 'AUTH_FORBIDDEN', kind: 'forbidden' });
+    expect(users.rows.get('member')?.status).toBe('active');
+    expect(ended).toEqual([]);
   });
 
   it('leaves the admin set alone for changes that keep an admin active', async () => {

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ResponseCache } from '../cache/response-cache.service.js';
 import { isUniqueViolation } from '../common/errors/database-errors.js';
+import { passwordIncorrect } from '../common/security/password-errors.js';
+import { PasswordHasher } from '../common/security/password-hasher.js';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { UserAccessEvents } from './user-access.events.js';
 import type { User, UserRole, UserStatus } from './user.entity.js';
 import { UsersErrors } from './users.errors.js';
@@ -30,8 +33,24 @@ export interface UsersPage {
   nextCursor: string | null;
 }
 
+/** What the admin bootstrap did; the `left_*` outcomes changed nothing. */
+export type EnsureAdminOutcome =
+  'created' | 'promoted' | 'reactivated' | 'unchanged' | 'left_disabled' | 'left_unpromoted';
+
+export interface EnsureAdminPolicy {
+  /** Promote an existing active account even while other active admins exist (the CLI). */
+  promoteWhenAdminsExist: boolean;
+  /** Re-enable a disabled account (the CLI's --reactivate); never implied. */
+  reactivate: boolean;
+}
+
 const isActiveAdmin = (user: User): boolean =>
   user.status === 'active' && user.roles.includes('admin');
+
+const losesAdmin = (user: User, changes: UserChanges): boolean =>
+  isActiveAdmin(user) &&
+  ((changes.roles !== undefined && !changes.roles.includes('admin')) ||
+    changes.status === 'disabled');
 
 @Injectable()
 export class UsersService {
@@ -39,6 +58,8 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly accessEvents: UserAccessEvents,
     private readonly cache: ResponseCache,
+    private readonly passwords: PasswordHasher,
+    private readonly limits: RateLimitService,
   ) {}
 
   /** Creates the account; the unique index decides between concurrent registrations. */
@@ -92,19 +113,39 @@ export class UsersService {
 
   /**
    * Admin changes; disabling an account or changing its roles either way ends its sessions at once
-   * (the next sign-in carries the new roles).
+   * (the next sign-in carries the new roles). Roles and status change under the admin-set lock,
+   * decided on the row as it is then (not as read earlier), and only while `actorId` is still an
+   * active admin.
    */
-  async updateByAdmin(id: string, changes: AdminChanges, expectedVersion?: number): Promise<User> {
-    const current = await this.getById(id);
+  async updateByAdmin(
+    id: string,
+    changes: AdminChanges,
+    expectedVersion?: number,
+    actorId?: string,
+  ): Promise<User> {
     const defined = pickDefined(changes, ['displayName', 'roles', 'status']);
-    const updated = await this.applyChanges(id, defined, expectedVersion, current);
-    if (current.status === 'active' && updated.status === 'disabled') {
+    if (defined.roles === undefined && defined.status === undefined && actorId === undefined) {
+      return this.applyChanges(id, defined, expectedVersion);
+    }
+    const { before, updated } = await this.users.withAdminSetLock(async (users) => {
+      if (actorId !== undefined) await assertActiveAdmin(users, actorId);
+      const before = await lockForWrite(users, id, expectedVersion);
+      if (losesAdmin(before, defined) && (await users.countActiveAdmins()) <= 1) {
+        throw UsersErrors.lastAdmin();
+      }
+      if (Object.keys(defined).length === 0) return { before, updated: before };
+      const updated = await users.update(id, defined);
+      if (!updated) throw UsersErrors.notFound();
+      return { before, updated };
+    });
+    if (before.status === 'active' && updated.status === 'disabled') {
       await this.accessEvents.accessEnded(id, 'user_disabled');
-    } else if (current.roles.some((role) => !updated.roles.includes(role))) {
+    } else if (before.roles.some((role) => !updated.roles.includes(role))) {
       await this.accessEvents.accessEnded(id, 'roles_reduced');
-    } else if (updated.roles.some((role) => !current.roles.includes(role))) {
+    } else if (updated.roles.some((role) => !before.roles.includes(role))) {
       await this.accessEvents.accessEnded(id, 'roles_increased');
     }
+    await this.changed(id);
     return updated;
   }
 
@@ -136,87 +177,110 @@ export class UsersService {
     return this.users.rehashPassword(id, passwordHash, expectedCredentialsVersion);
   }
 
-  /** Deletes the account with its sessions (cascade), which stop working at once. */
-  async remove(id: string, expectedVersion?: number): Promise<void> {
-    const current = await this.getById(id);
-    if (expectedVersion !== undefined && current.version !== expectedVersion) {
-      throw UsersErrors.versionMismatch();
+  /**
+   * Deletes the caller's own account once they confirm their password (a stolen access token alone
+   * cannot); counted with password changes, per user.
+   */
+  async removeSelf(id: string, password: string, expectedVersion?: number): Promise<void> {
+    await this.limits.consumeForUser('password', id);
+    const user = await this.getById(id);
+    if (!(await this.passwords.verify(user.passwordHash, password))) {
+      throw passwordIncorrect('password');
     }
-    const deleteIt = async (users: UsersRepository) => {
+    await this.remove(id, expectedVersion);
+  }
+
+  /**
+   * Deletes the account with its sessions (cascade), which stop working at once; with `actorId`,
+   * only while that caller is still an active admin.
+   */
+  async remove(id: string, expectedVersion?: number, actorId?: string): Promise<void> {
+    await this.users.withAdminSetLock(async (users) => {
+      if (actorId !== undefined) await assertActiveAdmin(users, actorId);
+      const current = await lockForWrite(users, id, expectedVersion);
       if (isActiveAdmin(current) && (await users.countActiveAdmins()) <= 1) {
         throw UsersErrors.lastAdmin();
       }
-      return users.delete(id, expectedVersion);
-    };
-    const deleted = isActiveAdmin(current)
-      ? await this.users.withAdminSetLock(deleteIt)
-      : await deleteIt(this.users);
-    if (!deleted) await this.throwWhyNotApplied(id);
+      await users.delete(id);
+    });
     await this.accessEvents.accessEnded(id, 'user_deleted');
     await this.changed(id);
   }
 
-  /** Creates the account as an admin, or makes the existing account an active admin. */
+  /**
+   * Creates the account as an admin, or makes the existing one an active admin where `policy`
+   * allows. Under the admin-set lock, so replicas starting together create one admin and none
+   * fails. A disabled account stays disabled unless `policy.reactivate`.
+   */
   async ensureAdmin(
     email: string,
     hashPassword: () => Promise<string>,
-  ): Promise<'created' | 'promoted' | 'unchanged'> {
-    const existing = await this.users.findByEmail(email);
-    if (!existing) {
-      try {
-        const created = await this.users.insert({
-          email,
+    policy: EnsureAdminPolicy,
+  ): Promise<EnsureAdminOutcome> {
+    type Result = { outcome: EnsureAdminOutcome; userId?: string };
+    let result: Result;
+    try {
+      result = await this.users.withAdminSetLock<Result>(async (users) => {
+        const existing = await users.lockByEmail(email);
+        if (!existing) {
+          const created = await users.insert({
+            email,
+            passwordHash: await hashPassword(),
+            displayName: null,
+            roles: ['user', 'admin'],
+          });
+          return { outcome: 'created', userId: created.id };
+        }
+        if (isActiveAdmin(existing)) return { outcome: 'unchanged' };
+        if (existing.status !== 'active' && !policy.reactivate) return { outcome: 'left_disabled' };
+        if (
+          existing.status === 'active' &&
+          !policy.promoteWhenAdminsExist &&
+          (await users.countActiveAdmins()) > 0
+        ) {
+          return { outcome: 'left_unpromoted' };
+        }
+        // Someone may have registered the admin address first: the operator's password replaces
+        // theirs and their sessions end, so promotion never hands admin rights to whoever got
+        // there first.
+        const roles: UserRole[] = existing.roles.includes('admin')
+          ? existing.roles
+          : [...existing.roles, 'admin'];
+        await users.update(existing.id, {
+          roles,
+          status: 'active',
           passwordHash: await hashPassword(),
-          displayName: null,
-          roles: ['user', 'admin'],
         });
-        await this.changed(created.id);
-        return 'created';
-      } catch (error) {
-        // Another replica created it at the same moment: promote that one instead.
-        if (!isUniqueViolation(error)) throw error;
-        return this.ensureAdmin(email, hashPassword);
-      }
+        return {
+          outcome: existing.status === 'active' ? 'promoted' : 'reactivated',
+          userId: existing.id,
+        };
+      });
+    } catch (error) {
+      // Registered outside the lock at the same moment: decide again on that account.
+      if (!isUniqueViolation(error, 'users_email_key')) throw error;
+      return this.ensureAdmin(email, hashPassword, policy);
     }
-    if (isActiveAdmin(existing)) return 'unchanged';
-    // Someone may have registered the admin address first: the operator's password replaces theirs
-    // and their sessions end, so promotion never hands admin rights to whoever got there first.
-    const roles: UserRole[] = existing.roles.includes('admin')
-      ? existing.roles
-      : [...existing.roles, 'admin'];
-    await this.users.update(existing.id, {
-      roles,
-      status: 'active',
-      passwordHash: await hashPassword(),
-    });
-    await this.accessEvents.accessEnded(existing.id, 'credentials_reset');
-    await this.changed(existing.id);
-    return 'promoted';
+    const { outcome, userId } = result;
+    if (userId === undefined) return outcome;
+    if (outcome !== 'created') await this.accessEvents.accessEnded(userId, 'credentials_reset');
+    await this.changed(userId);
+    return outcome;
   }
 
   private async applyChanges(
     id: string,
-    changes: UserChanges,
+    changes: ProfileChanges,
     expectedVersion: number | undefined,
-    current?: User,
   ): Promise<User> {
-    const before = current ?? (await this.getById(id));
     if (Object.keys(changes).length === 0) {
-      if (expectedVersion !== undefined && before.version !== expectedVersion) {
+      const current = await this.getById(id);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw UsersErrors.versionMismatch();
       }
-      return before;
+      return current;
     }
-    const losesAdmin =
-      isActiveAdmin(before) &&
-      ((changes.roles !== undefined && !changes.roles.includes('admin')) ||
-        changes.status === 'disabled');
-    const updated = losesAdmin
-      ? await this.users.withAdminSetLock(async (users) => {
-          if ((await users.countActiveAdmins()) <= 1) throw UsersErrors.lastAdmin();
-          return users.update(id, changes, expectedVersion);
-        })
-      : await this.users.update(id, changes, expectedVersion);
+    const updated = await this.users.update(id, changes, expectedVersion);
     if (!updated) return this.throwWhyNotApplied(id);
     await this.changed(id);
     return updated;
@@ -232,6 +296,26 @@ export class UsersService {
     const exists = await this.users.findById(id);
     throw exists ? UsersErrors.versionMismatch() : UsersErrors.notFound();
   }
+}
+
+/** Refuses a caller whose admin rights ended while the request was on its way. */
+async function assertActiveAdmin(users: UsersRepository, actorId: string): Promise<void> {
+  const actor = await users.findById(actorId);
+  if (!actor || !isActiveAdmin(actor)) throw UsersErrors.notAdmin();
+}
+
+/** The row locked for the rest of the transaction, at the version the client expects. */
+async function lockForWrite(
+  users: UsersRepository,
+  id: string,
+  expectedVersion: number | undefined,
+): Promise<User> {
+  const current = await users.lockById(id);
+  if (!current) throw UsersErrors.notFound();
+  if (expectedVersion !== undefined && current.version !== expectedVersion) {
+    throw UsersErrors.versionMismatch();
+  }
+  return current;
 }
 
 function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Pick<T, K> {

@@ -148,13 +148,20 @@ describe('the built service, connected mode', () => {
         string,
         Record<
           string,
-          { responses: Record<string, { content?: Record<string, unknown> }>; security?: unknown[] }
+          {
+            responses: Record<string, { content?: Record<string, unknown> }>;
+            security?: unknown[];
+            requestBody?: { required?: boolean; content: Record<string, unknown> };
+          }
         >
       >;
       components: {
         schemas: Record<
           string,
-          { properties?: Record<string, { maxLength?: number; minLength?: number }> }
+          {
+            properties?: Record<string, { maxLength?: number; minLength?: number }>;
+            required?: string[];
+          }
         >;
         securitySchemes: Record<string, unknown>;
       };
@@ -192,6 +199,14 @@ describe('the built service, connected mode', () => {
     expect(me.responses['401'].content?.['application/problem+json']).toEqual({
       schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
     });
+    // Deleting your account takes your password in the body.
+    const removeMe = document.paths['/api/v1/users/me'].delete;
+    expect(removeMe.requestBody).toMatchObject({
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/DeleteMeDto' } } },
+    });
+    expect(document.components.schemas.DeleteMeDto.required).toEqual(['password']);
+    expect(Object.keys(removeMe.responses)).toEqual(expect.arrayContaining(['204', '400', '429']));
     const register = document.paths['/api/v1/auth/register'].post;
     expect(Object.keys(register.responses)).toEqual(
       expect.arrayContaining(['201', '400', '409', '429']),

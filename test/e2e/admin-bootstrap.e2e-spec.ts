@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createSignedInUser, login, registerUser } from '../factories/user.factory.js';
-import { useTestApp, type TestApp } from '../support/test-app.js';
+import { createSignedInAdmin } from '../support/admin.js';
+import { runCreateAdminCli } from '../support/create-admin-cli.js';
+import { useTestApp, type RunningApp } from '../support/test-app.js';
 
 const ADMIN_PASSWORD = 'bootstrap-Admin-passphrase-42';
 
@@ -26,7 +28,7 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
     );
   }
 
-  async function listUsersAs(service: TestApp, email: string, password: string) {
+  async function listUsersAs(service: RunningApp, email: string, password: string) {
     const tokens = await login(service.server, email, password);
     return request(service.server)
       .get('/api/v1/users')
@@ -67,54 +69,120 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
     expect((await listUsersAs(second, email, ADMIN_PASSWORD)).status).toBe(200);
   });
 
-  it('promotes an existing account with that email, keeping its id but not its password or sessions', async () => {
-    const user = await createSignedInUser(plain.server, { email: uniqueEmail('promote') });
-    const denied = await request(plain.server)
-      .get('/api/v1/users')
-      .set('Authorization', user.bearer);
-    expect(denied.status).toBe(403);
+  it('leaves an account that is not an admin alone while another active admin exists', async () => {
+    await createSignedInAdmin(plain);
+    const user = await createSignedInUser(plain.server, { email: uniqueEmail('bystander') });
 
     const service = await environment().startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
 
-    const rows = await rowsFor(user.email);
-    expect(rows).toHaveLength(1);
-    expect(rows[0].id).toBe(user.id);
-    expect(rows[0]).toMatchObject({ status: 'active' });
-    expect([...rows[0].roles].sort()).toEqual(['admin', 'user']);
-    // Whoever registered the address first must not end up an admin with their own password.
-    const oldPassword = await request(service.server)
+    expect(await rowsFor(user.email)).toEqual([{ id: user.id, roles: ['user'], status: 'active' }]);
+    await request(service.server)
       .post('/api/v1/auth/login')
-      .send({ email: user.email, password: user.password });
-    expect(oldPassword.status).toBe(401);
-    const oldSession = await request(service.server)
+      .send({ email: user.email, password: user.password })
+      .expect(200);
+    await request(service.server)
       .get('/api/v1/users/me')
-      .set('Authorization', user.bearer);
-    expect(oldSession.status).toBe(401);
-    expect((await listUsersAs(service, user.email, ADMIN_PASSWORD)).status).toBe(200);
+      .set('Authorization', user.bearer)
+      .expect(200);
   });
 
-  it('re-activates a disabled account with that email as an admin', async () => {
-    const admin = uniqueEmail('root');
-    const adminApp = await environment().startApp({ ADMIN_EMAIL: admin, ADMIN_PASSWORD });
-    const adminTokens = await login(adminApp.server, admin, ADMIN_PASSWORD);
-    const user = await registerUser(plain.server, { email: uniqueEmail('disabled') });
-    await request(adminApp.server)
-      .patch(`/api/v1/users/${user.id}`)
-      .set('Authorization', `Bearer ${adminTokens.accessToken}`)
+  it('never re-enables a disabled admin: it stays disabled across restarts and new replicas', async () => {
+    const email = uniqueEmail('fired');
+    const first = await environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
+    const fired = await login(first.server, email, ADMIN_PASSWORD);
+    const other = await createSignedInAdmin(plain);
+    const [row] = await rowsFor(email);
+    await request(plain.server)
+      .patch(`/api/v1/users/${row.id}`)
+      .set('Authorization', other.bearer)
       .send({ status: 'disabled' })
       .expect(200);
-    const refused = await request(plain.server)
-      .post('/api/v1/auth/login')
-      .send({ email: user.email, password: user.password });
-    expect(refused.status).toBe(403);
 
-    const service = await environment().startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
+    const restarted = await environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
+    const scaledOut = await Promise.all([
+      environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD }),
+      environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD }),
+    ]);
 
-    const rows = await rowsFor(user.email);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: user.id, status: 'active' });
-    expect(rows[0].roles).toContain('admin');
-    expect((await listUsersAs(service, user.email, ADMIN_PASSWORD)).status).toBe(200);
+    expect(await rowsFor(email)).toEqual([{ id: row.id, roles: row.roles, status: 'disabled' }]);
+    for (const service of [restarted, ...scaledOut]) {
+      const signIn = await request(service.server)
+        .post('/api/v1/auth/login')
+        .send({ email, password: ADMIN_PASSWORD });
+      expect({ status: signIn.status, code: signIn.body.code }).toEqual({
+        status: 403,
+        code: 'AUTH_ACCOUNT_DISABLED',
+      });
+      await request(service.server)
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: fired.refreshToken })
+        .expect(401);
+    }
+  });
+
+  it('leaves a disabled account that is not an admin disabled', async () => {
+    const other = await createSignedInAdmin(plain);
+    const user = await registerUser(plain.server, { email: uniqueEmail('disabled') });
+    await request(plain.server)
+      .patch(`/api/v1/users/${user.id}`)
+      .set('Authorization', other.bearer)
+      .send({ status: 'disabled' })
+      .expect(200);
+
+    await environment().startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
+
+    expect(await rowsFor(user.email)).toEqual([
+      { id: user.id, roles: ['user'], status: 'disabled' },
+    ]);
+  });
+
+  describe('the operator CLI (npm run user:create-admin)', () => {
+    async function disabledAdmin(): Promise<{ email: string; id: string }> {
+      const email = uniqueEmail('cli');
+      await environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
+      const other = await createSignedInAdmin(plain);
+      const [row] = await rowsFor(email);
+      await request(plain.server)
+        .patch(`/api/v1/users/${row.id}`)
+        .set('Authorization', other.bearer)
+        .send({ status: 'disabled' })
+        .expect(200);
+      return { email, id: row.id };
+    }
+
+    it('refuses to re-enable a disabled account without --reactivate (exit 1, nothing changes)', async () => {
+      const { email, id } = await disabledAdmin();
+
+      const run = await runCreateAdminCli(environment().env, ['--email', email], ADMIN_PASSWORD);
+
+      expect(run.code).toBe(1);
+      expect(run.output).toMatch(/disabled[\s\S]*--reactivate/);
+      expect(await rowsFor(email)).toEqual([
+        { id, roles: expect.arrayContaining(['admin']), status: 'disabled' },
+      ]);
+    });
+
+    it('re-enables it as an admin with --reactivate, with the new password only', async () => {
+      const { email, id } = await disabledAdmin();
+      const newPassword = `${ADMIN_PASSWORD}-rotated`;
+
+      const run = await runCreateAdminCli(
+        environment().env,
+        ['--email', email, '--reactivate'],
+        newPassword,
+      );
+
+      expect(run).toMatchObject({ code: 0 });
+      expect(run.output).toContain('reactivated');
+      expect(await rowsFor(email)).toEqual([
+        { id, roles: expect.arrayContaining(['admin']), status: 'active' },
+      ]);
+      expect((await listUsersAs(plain, email, newPassword)).status).toBe(200);
+      await request(plain.server)
+        .post('/api/v1/auth/login')
+        .send({ email, password: ADMIN_PASSWORD })
+        .expect(401);
+    });
   });
 
   it('refuses a too-short ADMIN_PASSWORD when the configuration loads', async () => {
@@ -131,5 +199,60 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
       /Invalid configuration[\s\S]*ADMIN_EMAIL and ADMIN_PASSWORD must be set together/,
     );
     expect(await rowsFor(email)).toEqual([]);
+  });
+});
+
+describe('admin bootstrap with no active admin', () => {
+  const service = useTestApp();
+  const environment = () => service.environment;
+
+  async function rowsFor(email: string): Promise<UserRow[]> {
+    return environment().database.query<UserRow>(
+      'SELECT id, roles, status FROM users WHERE email = $1',
+      [email],
+    );
+  }
+
+  it('promotes an existing account with that email, keeping its id but not its password or sessions', async () => {
+    const user = await createSignedInUser(service.server, { email: uniqueEmail('promote') });
+    const denied = await request(service.server)
+      .get('/api/v1/users')
+      .set('Authorization', user.bearer);
+    expect(denied.status).toBe(403);
+
+    const promoted = await environment().startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
+
+    const rows = await rowsFor(user.email);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].id).toBe(user.id);
+    expect(rows[0]).toMatchObject({ status: 'active' });
+    expect([...rows[0].roles].sort()).toEqual(['admin', 'user']);
+    // Whoever registered the address first must not end up an admin with their own password.
+    const oldPassword = await request(promoted.server)
+      .post('/api/v1/auth/login')
+      .send({ email: user.email, password: user.password });
+    expect(oldPassword.status).toBe(401);
+    const oldSession = await request(promoted.server)
+      .get('/api/v1/users/me')
+      .set('Authorization', user.bearer);
+    expect(oldSession.status).toBe(401);
+    const tokens = await login(promoted.server, user.email, ADMIN_PASSWORD);
+    await request(promoted.server)
+      .get('/api/v1/users')
+      .set('Authorization', `Bearer ${tokens.accessToken}`)
+      .expect(200);
+  });
+
+  it('replicas starting together create one admin and all of them start', async () => {
+    const email = uniqueEmail('together');
+    const replicas = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        environment().startApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD }),
+      ),
+    );
+    expect(replicas).toHaveLength(4);
+    const rows = await rowsFor(email);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'active', roles: expect.arrayContaining(['admin']) });
   });
 });

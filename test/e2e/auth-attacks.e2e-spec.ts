@@ -256,6 +256,7 @@ describe('access token attacks', () => {
     await request(service.server)
       .delete('/api/v1/users/me')
       .set('Authorization', victim.bearer)
+      .send({ password: victim.password })
       .expect(204);
 
     expectUnauthorized(await me(victim.tokens.accessToken), 'AUTH_SESSION_REVOKED');

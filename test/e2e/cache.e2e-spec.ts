@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createSignedInUser, type SignedInUser } from '../factories/user.factory.js';
+import { createSignedInUser, registerUser, type SignedInUser } from '../factories/user.factory.js';
 import { createSignedInAdmin } from '../support/admin.js';
+import { expectProblem } from '../support/problem.js';
 import { useTestApp, type RunningApp, type TestApp } from '../support/test-app.js';
 
 describe('response cache', () => {
@@ -13,6 +15,12 @@ describe('response cache', () => {
     replicaB = await replicaA.environment.startApp();
     admin = await createSignedInAdmin(replicaA);
   });
+
+  /** Cache entries and version keys in the file's key space. */
+  const cacheKeyCount = async () => {
+    const { redis } = replicaA.environment;
+    return (await redis.keys()).filter((key) => key.startsWith(`${redis.prefix}cache`)).length;
+  };
 
   const getMe = (service: RunningApp, user: SignedInUser) =>
     request(service.server).get('/api/v1/users/me').set('Authorization', user.bearer);
@@ -26,7 +34,7 @@ describe('response cache', () => {
     expect(second.text).toBe(first.text);
     expect(second.headers.etag).toBe(first.headers.etag);
     expect(second.headers['content-type']).toBe(first.headers['content-type']);
-    expect(second.headers['cache-control']).toBe('private, no-cache');
+    expect(second.headers['cache-control']).toBe('no-store');
   });
 
   it('never serves one user the /me of another, however the requests interleave', async () => {
@@ -119,6 +127,58 @@ describe('response cache', () => {
     expect(first.headers['x-cache']).toBe('MISS');
     expect(same.headers['x-cache']).toBe('HIT');
     expect(same.text).toBe(first.text);
+  });
+
+  it('adds no key for query parameters a route does not declare', async () => {
+    const user = await createSignedInUser(replicaA.server);
+    await getMe(replicaA, user).expect(200);
+    const before = await cacheKeyCount();
+
+    const outcomes: unknown[] = [];
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const response = await request(replicaA.server)
+        .get(`/api/v1/users/me?junk=${randomBytes(8).toString('hex')}`)
+        .set('Authorization', user.bearer)
+        .expect(200);
+      outcomes.push(response.headers['x-cache']);
+    }
+
+    expect(await cacheKeyCount()).toBe(before);
+    expect(outcomes).toEqual(Array(50).fill('HIT'));
+  });
+
+  it('refuses an undeclared parameter of a route with a query DTO, cached or not', async () => {
+    await request(replicaA.server).get('/api/v1/users').set('Authorization', admin.bearer);
+    const before = await cacheKeyCount();
+
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const response = await request(replicaA.server)
+        .get(`/api/v1/users?junk=${randomBytes(8).toString('hex')}`)
+        .set('Authorization', admin.bearer);
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.headers['x-cache']).toBeUndefined();
+    }
+
+    expect(await cacheKeyCount()).toBe(before);
+  });
+
+  it('answers 404 for a deleted user read by an upper-case id before the delete', async () => {
+    const user = await registerUser(replicaA.server);
+    const upperCase = () =>
+      request(replicaA.server)
+        .get(`/api/v1/users/${user.id.toUpperCase()}`)
+        .set('Authorization', admin.bearer);
+    await upperCase().expect(200);
+    const hit = await upperCase().expect(200);
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.body.id).toBe(user.id);
+
+    await request(replicaB.server)
+      .delete(`/api/v1/users/${user.id}`)
+      .set('Authorization', admin.bearer)
+      .expect(204);
+
+    expectProblem(await upperCase(), 404, 'USERS_NOT_FOUND');
   });
 
   it('does not cache error responses', async () => {

@@ -154,7 +154,7 @@ describe('no input makes a 5xx (property test over every route that reads a body
   }
 
   async function checkBodies(
-    method: 'post' | 'patch',
+    method: 'post' | 'patch' | 'delete',
     path: () => fc.Arbitrary<string>,
     body: fc.Arbitrary<string>,
     bearer?: () => string,
@@ -231,6 +231,20 @@ describe('no input makes a 5xx (property test over every route that reads a body
         bodyOf({ displayName }),
         () => user.bearer,
       );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'DELETE /users/me answers every body below 500 (and keeps the account)',
+    async () => {
+      await checkBodies(
+        'delete',
+        fixed('/api/v1/users/me'),
+        bodyOf({ password }),
+        () => user.bearer,
+      );
+      await api().get('/api/v1/users/me').set('Authorization', user.bearer).expect(200);
     },
     PROPERTY_TIMEOUT_MS,
   );

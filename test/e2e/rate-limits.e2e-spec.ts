@@ -442,6 +442,32 @@ describe('rate limits', () => {
       await login(setup.server, user.email, user.password).expect(200);
     });
 
+    it('counts account deletions (password confirmed) with the changes of that user', async () => {
+      const service = await startLimitedApp(undefined, PASSWORD_LIMIT);
+      const user = await createSignedInUser(setup.server);
+      const deleteMe = (clientIp: string, password: string) =>
+        request(service.server)
+          .delete('/api/v1/users/me')
+          .set('Authorization', user.bearer)
+          .set('X-Forwarded-For', clientIp)
+          .send({ password });
+
+      await changePasswordFrom(service.server, '203.0.113.81', user, `${user.password}-x`).expect(
+        400,
+      );
+      expectProblem(
+        await deleteMe('203.0.113.82', `${user.password}-x`),
+        400,
+        'AUTH_PASSWORD_INCORRECT',
+      );
+      expectRateLimitHeaders(await deleteMe('203.0.113.82', `${user.password}-y`), 3, 1);
+      const refused = await deleteMe('203.0.113.83', user.password);
+      expectProblem(refused, 429, 'RATE_LIMITED');
+      expectRetryAfter(refused, 60);
+
+      await login(setup.server, user.email, user.password).expect(200);
+    });
+
     it('answers the 4th change from one address in a minute with 429, whoever asks', async () => {
       const service = await startLimitedApp(undefined, PASSWORD_LIMIT);
       const first = await createSignedInUser(setup.server);

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { hash } from '@node-rs/argon2';
 import request from 'supertest';
 import { AdminBootstrap } from '../../src/auth/admin-bootstrap.js';
-import { ARGON2_OPTIONS } from '../../src/auth/passwords/password-hasher.js';
+import { ARGON2_OPTIONS } from '../../src/common/security/password-hasher.js';
 import {
   buildUser,
   createSignedInUser,

@@ -39,12 +39,12 @@ describe('users', () => {
       expect(response.text).not.toMatch(/argon2|password|hash|version/i);
     });
 
-    it('carries a strong ETag of version and id and asks clients to revalidate privately', async () => {
+    it('carries a strong ETag of version and id and forbids storing the response', async () => {
       const user = await createSignedInUser(service.server);
       const response = await getMe(user);
       expect(response.status).toBe(200);
       expect(response.headers.etag).toBe(`"1-${user.id}"`);
-      expect(response.headers['cache-control']).toBe('private, no-cache');
+      expect(response.headers['cache-control']).toBe('no-store');
     });
 
     it('answers a repeated read with the same body, ETag and Cache-Control', async () => {
@@ -54,7 +54,7 @@ describe('users', () => {
       expect(second.status).toBe(200);
       expect(second.text).toBe(first.text);
       expect(second.headers.etag).toBe(`"1-${user.id}"`);
-      expect(second.headers['cache-control']).toBe('private, no-cache');
+      expect(second.headers['cache-control']).toBe('no-store');
       expect(second.headers['content-type']).toMatch(/^application\/json/);
     });
 
@@ -259,7 +259,10 @@ describe('users', () => {
       const second = await login(service.server, user.email, user.password);
       expect(await sessionCount(user.id)).toBe(2);
 
-      const response = await api().delete('/api/v1/users/me').set('Authorization', user.bearer);
+      const response = await api()
+        .delete('/api/v1/users/me')
+        .set('Authorization', user.bearer)
+        .send({ password: user.password });
       expect(response.status).toBe(204);
       expect(response.text).toBeFalsy();
 
@@ -290,6 +293,54 @@ describe('users', () => {
       expect(again.body.roles).toEqual(['user']);
     });
 
+    it('refuses a wrong password with the problem POST /auth/password gives, and keeps everything', async () => {
+      const user = await createSignedInUser(service.server);
+      const wrongChange = await api()
+        .post('/api/v1/auth/password')
+        .set('Authorization', user.bearer)
+        .send({ currentPassword: `${user.password}-x`, newPassword: `${user.password}-new` });
+
+      const response = await api()
+        .delete('/api/v1/users/me')
+        .set('Authorization', user.bearer)
+        .send({ password: `${user.password}-x` });
+
+      expectProblem(response, 400, 'AUTH_PASSWORD_INCORRECT', ['password']);
+      expectProblem(wrongChange, 400, 'AUTH_PASSWORD_INCORRECT', ['currentPassword']);
+      expect({ type: response.body.type, title: response.body.title }).toEqual({
+        type: wrongChange.body.type,
+        title: wrongChange.body.title,
+      });
+      expect(await rowOf(user.id)).toBeDefined();
+      expect(await sessionCount(user.id)).toBe(1);
+      expect((await getMe(user)).status).toBe(200);
+    });
+
+    it.each([
+      ['no body', undefined],
+      ['an empty object', {}],
+      ['an empty password', { password: '' }],
+      ['a non-string password', { password: 12345678901234 }],
+    ])('refuses %s with 400 VALIDATION_FAILED naming password', async (_case, body) => {
+      const user = await createSignedInUser(service.server);
+      const call = api().delete('/api/v1/users/me').set('Authorization', user.bearer);
+      const response = await (body === undefined ? call : call.send(body));
+      expectProblem(response, 400, 'VALIDATION_FAILED', ['password']);
+      expect(await rowOf(user.id)).toBeDefined();
+      expect((await getMe(user)).status).toBe(200);
+    });
+
+    it('refuses a password sent as anything but JSON with 415', async () => {
+      const user = await createSignedInUser(service.server);
+      const response = await api()
+        .delete('/api/v1/users/me')
+        .set('Authorization', user.bearer)
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send(`password=${encodeURIComponent(user.password)}`);
+      expectProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect(await rowOf(user.id)).toBeDefined();
+    });
+
     it('refuses a stale If-Match with 412 and keeps the account', async () => {
       const user = await createSignedInUser(service.server);
       const stale = await etagOfMe(user);
@@ -301,7 +352,8 @@ describe('users', () => {
       const response = await api()
         .delete('/api/v1/users/me')
         .set('Authorization', user.bearer)
-        .set('If-Match', stale);
+        .set('If-Match', stale)
+        .send({ password: user.password });
       expectProblem(response, 412, 'PRECONDITION_FAILED');
       expect((await getMe(user)).status).toBe(200);
       expect(await sessionCount(user.id)).toBe(1);

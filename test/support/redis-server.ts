@@ -7,6 +7,9 @@ export class ThrowawayRedis {
   private process: ChildProcess | undefined;
   port = 0;
 
+  /** `extraArgs`: more `redis-server` options, e.g. `['--maxmemory', '2mb']`. */
+  constructor(private readonly extraArgs: string[] = []) {}
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
@@ -15,7 +18,17 @@ export class ThrowawayRedis {
     if (this.port === 0) this.port = await closedPort();
     this.process = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.extraArgs,
+      ],
       { stdio: 'ignore' },
     );
     await waitForPort(this.port, 10_000);

@@ -3,7 +3,10 @@ import { IsString, ValidateBy } from 'class-validator';
 import { DisplayNameField } from '../../users/dto/display-name-field.decorator.js';
 import { EmailField } from '../../users/dto/email-field.decorator.js';
 import { looksLikeRefreshToken, REFRESH_TOKEN_PATTERN } from '../tokens/refresh-token.js';
-import { NewPasswordField, PresentedPasswordField } from './password-field.decorator.js';
+import {
+  NewPasswordField,
+  PresentedPasswordField,
+} from '../../common/security/password-field.decorator.js';
 
 export class RegisterDto {
   @EmailField()

@@ -10,8 +10,8 @@ import { WithEtag } from '../http/with-etag.js';
 
 /**
  * Unwraps `WithEtag` results: the ETag goes into the header (Express then answers a matching
- * `If-None-Match` with 304) and the body is sent as usual. Per-user resources may be stored by
- * the client but must be revalidated, and never shared between users.
+ * `If-None-Match` with 304) and the body is sent as usual. The response is `no-store` like every
+ * API response (security headers middleware); the ETag still serves conditional requests.
  */
 @Injectable()
 export class EtagInterceptor implements NestInterceptor {
@@ -21,7 +21,6 @@ export class EtagInterceptor implements NestInterceptor {
         if (!(result instanceof WithEtag)) return result;
         const response = context.switchToHttp().getResponse<Response>();
         response.setHeader('ETag', result.etag);
-        response.setHeader('Cache-Control', 'private, no-cache');
         response.setHeader('Vary', 'Authorization');
         return result.body as unknown;
       }),

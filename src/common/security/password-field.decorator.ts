@@ -5,8 +5,8 @@ import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
   passwordPolicyViolation,
-} from '../../common/security/password-policy.js';
-import { IsStorableText } from '../../common/validation/text.validators.js';
+} from './password-policy.js';
+import { IsStorableText } from '../validation/text.validators.js';
 
 /** A password being set: the password policy (length, not a common one), never truncated. */
 export function NewPasswordField() {

@@ -188,7 +188,11 @@ describe('Cache-Control: no-store on /auth and /users', () => {
       'DELETE user',
     );
     expectNoStore(
-      await api().delete('/api/v1/users/me').set('Authorization', user.bearer).expect(204),
+      await api()
+        .delete('/api/v1/users/me')
+        .set('Authorization', user.bearer)
+        .send({ password: user.password })
+        .expect(204),
       'DELETE me',
     );
   });

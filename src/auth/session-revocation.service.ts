@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { AuthConfig } from '../config/app-config.js';
 import { AUTH_CONFIG } from '../config/config-slices.js';
@@ -23,6 +24,17 @@ const REVOKED_KEY_MARGIN_S = 60;
 // A failed repair or rebuild is retried at most this often: while Redis refuses writes (out of
 // memory) every request would otherwise start one, each a PostgreSQL query.
 const RETRY_INTERVAL_MS = 1_000;
+// A rebuild slower than this (from its start to writing the marker) gives up its marker.
+const REBUILD_LEASE_TTL_S = 30;
+// Sets the marker only if the rebuild's lease survived: a repair deletes every lease, so a rebuild
+// that read PostgreSQL before a lost revocation cannot mark the set complete after the repair.
+const MARK_SYNCED_SCRIPT = `
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+`;
 
 /**
  * How long after a session ends its access tokens may still be presented, so the revocation set
@@ -58,6 +70,11 @@ export class SessionRevocationService implements OnModuleInit {
 
   private get markerKey(): string {
     return this.redis.key('revoked:synced');
+  }
+
+  /** The rebuilds in progress on any replica, each by a random lease id. */
+  private get rebuildLeasesKey(): string {
+    return this.redis.key('revoked:rebuilds');
   }
 
   private revokedKey(sessionId: string): string {
@@ -146,8 +163,10 @@ export class SessionRevocationService implements OnModuleInit {
   /**
    * After a revocation that did not reach Redis (out of memory, a timeout): deleting the marker
    * sends every replica to PostgreSQL at once (a DEL is allowed even when Redis refuses writes
-   * for lack of memory), then a rebuild that reads PostgreSQL after the revocation restores the
-   * set with it. Until the rebuild succeeds this replica keeps checking PostgreSQL.
+   * for lack of memory), and deleting the rebuild leases keeps any rebuild that read PostgreSQL
+   * before the revocation from marking the set complete; then a rebuild that reads PostgreSQL
+   * after the revocation restores the set with it. Until that succeeds this replica keeps
+   * checking PostgreSQL.
    */
   private async repair(): Promise<void> {
     const client = this.redis.client;
@@ -155,7 +174,7 @@ export class SessionRevocationService implements OnModuleInit {
     const covering = this.lostWrites;
     this.lastRepairAt = Date.now();
     try {
-      await this.redis.withDeadline(client.del(this.markerKey));
+      await this.redis.withDeadline(client.del([this.markerKey, this.rebuildLeasesKey]));
       await this.rebuild();
       this.repairedWrites = Math.max(this.repairedWrites, covering);
     } catch (error) {
@@ -175,16 +194,36 @@ export class SessionRevocationService implements OnModuleInit {
       });
   }
 
+  /**
+   * Copies the sessions ended within the revocation window from PostgreSQL into Redis and marks
+   * the set complete, unless a repair ran meanwhile (see `repair`). The lease is taken before
+   * PostgreSQL is read, so a repair after the read always voids it.
+   */
   private async rebuild(): Promise<void> {
     const client = this.redis.client;
     if (!client) return;
+    const lease = randomUUID();
+    await this.redis.withDeadline(
+      client
+        .multi()
+        .hSet(this.rebuildLeasesKey, lease, '1')
+        .expire(this.rebuildLeasesKey, REBUILD_LEASE_TTL_S)
+        .exec(),
+    );
     const revoked = await this.sessions.findEndedWithin(this.revokedTtlS);
     const batch = client.multi();
     for (const { id, ageS } of revoked) {
       batch.set(this.revokedKey(id), '1', { EX: Math.max(1, Math.ceil(this.revokedTtlS - ageS)) });
     }
-    batch.set(this.markerKey, String(Date.now()), { EX: SYNC_MARKER_TTL_S });
-    await this.redis.withDeadline(batch.exec());
+    batch.eval(MARK_SYNCED_SCRIPT, {
+      keys: [this.rebuildLeasesKey, this.markerKey],
+      arguments: [lease, String(Date.now()), String(SYNC_MARKER_TTL_S)],
+    });
+    const replies = await this.redis.withDeadline(batch.exec());
+    if (Number(replies.at(-1)) !== 1) {
+      this.logger.debug('Revocation set rebuild overtaken by a repair: not marked complete');
+      return;
+    }
     this.logger.debug(`Revocation set rebuilt from PostgreSQL (${revoked.length} sessions)`);
   }
 }

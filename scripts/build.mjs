@@ -5,7 +5,7 @@
 // The CLIs (dist/database/migration-cli.js, dist/auth/create-admin.cli.js,
 // dist/auth/sessions-purge.cli.js) stay unbundled.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -97,7 +97,8 @@ const classNamesPlugin = {
   name: 'keep-class-names',
   setup(build) {
     const ownCode = path.join(root, 'dist') + path.sep;
-    const nest = path.join(root, 'node_modules', '@nestjs') + path.sep;
+    // esbuild reports real paths: node_modules may be a symlink (a git worktree, a shared install).
+    const nest = path.join(realpathSync(path.join(root, 'node_modules')), '@nestjs') + path.sep;
     build.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.startsWith(ownCode) && !args.path.startsWith(nest)) return undefined;
       const code = withClassNamesKept(await readFile(args.path, 'utf8'));

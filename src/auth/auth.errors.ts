@@ -18,13 +18,6 @@ export const AuthErrors = {
     ),
   accountDisabled: () =>
     new DomainError('AUTH_ACCOUNT_DISABLED', 'forbidden', 'This account is disabled.'),
-  accountLocked: (retryAfterS: number) =>
-    new DomainError(
-      'AUTH_ACCOUNT_LOCKED',
-      'rate_limited',
-      `Too many failed logins for this account; retry in ${retryAfterS} s.`,
-      { retryAfterS },
-    ),
   tokenMissing: () =>
     new DomainError('AUTH_TOKEN_MISSING', 'unauthorized', 'A bearer access token is required.'),
   tokenInvalid: () =>

@@ -13,7 +13,6 @@ import { AuthService } from './auth.service.js';
 import { JwksController } from './jwks.controller.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
-import { LoginThrottle } from './login-throttle.js';
 import { RolesGuard } from './roles.guard.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { SessionsPurgeService } from './sessions-purge.service.js';
@@ -36,7 +35,6 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
   providers: [
     AuthService,
     SessionsService,
-    LoginThrottle,
     AdminBootstrap,
     SessionsRepository,
     SessionRevocationService,

@@ -5,7 +5,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import type { UserRole, UserStatus } from '../users/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
 import { AuthService, type TokenPair } from './auth.service.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { PasswordAttempts } from '../rate-limit/password-attempts.js';
 import type { PasswordHasher } from '../common/security/password-hasher.js';
 import type { RevocationScope, SessionRevocationService } from './session-revocation.service.js';
 import type {
@@ -159,7 +159,7 @@ describe('AuthService.refresh', () => {
       revocation as unknown as SessionRevocationService,
       {} as PasswordHasher,
       accessTokens as unknown as AccessTokens,
-      {} as LoginThrottle,
+      {} as PasswordAttempts,
       metrics,
       config,
     );

@@ -3,11 +3,11 @@ import { storableClientIp } from '../common/http/client-address.js';
 import type { AuthConfig } from '../config/app-config.js';
 import { AUTH_CONFIG } from '../config/config-slices.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PasswordAttempts } from '../rate-limit/password-attempts.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthErrors } from './auth.errors.js';
 import type { Caller } from './caller.js';
-import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from '../common/security/password-hasher.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { SessionsRepository, type LockedSession } from './sessions.repository.js';
@@ -51,7 +51,7 @@ export class AuthService {
     private readonly revocation: SessionRevocationService,
     private readonly passwords: PasswordHasher,
     private readonly accessTokens: AccessTokens,
-    private readonly throttle: LoginThrottle,
+    private readonly throttle: PasswordAttempts,
     private readonly metrics: MetricsService,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
@@ -183,7 +183,10 @@ export class AuthService {
     );
     if (credentialsVersion === null) throw AuthErrors.credentialsChanged();
     // Between the change and this, the caller's own refresh fails: it errs on the safe side.
-    await this.sessions.adoptCredentialsVersion(caller.sessionId, user.id, credentialsVersion);
+    await this.sessions.adoptCredentialsVersion(caller.sessionId, user.id, {
+      from: user.credentialsVersion,
+      to: credentialsVersion,
+    });
     await this.revocation.revoke({
       userId: user.id,
       exceptSessionId: caller.sessionId,

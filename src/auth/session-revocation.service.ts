@@ -130,14 +130,19 @@ export class SessionRevocationService implements OnModuleInit {
       const isRevoked =
         ownerId === undefined
           ? await this.sessions.revoke(sessionId, reason)
-          : await this.sessions.revokeOwned(sessionId, ownerId, reason);
+          : await this.sessions.revokeOwned(sessionId, ownerId, reason, this.revokedTtlS);
       return isRevoked ? [sessionId] : [];
     }
     // A deleted user's sessions went with it (ON DELETE CASCADE); their tombstones name them.
     if (scope.reason === 'user_deleted') {
       return this.sessions.findDeletedForUser(scope.userId, this.revokedTtlS);
     }
-    return this.sessions.revokeAllForUser(scope.userId, scope.reason, scope.exceptSessionId);
+    return this.sessions.revokeAllForUser(
+      scope.userId,
+      scope.reason,
+      this.revokedTtlS,
+      scope.exceptSessionId,
+    );
   }
 
   private async markRevoked(sessionIds: string[]): Promise<void> {

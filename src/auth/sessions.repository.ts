@@ -162,12 +162,13 @@ export class SessionsRepository {
   async adoptCredentialsVersion(
     sessionId: string,
     userId: string,
-    credentialsVersion: number,
+    change: { from: number; to: number },
   ): Promise<void> {
+    // Only a session that was current before the change: a stale one never comes back.
     await this.dataSource.query(
       `UPDATE sessions SET credentials_version = $3
-       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
-      [sessionId, userId, credentialsVersion],
+       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND credentials_version = $4`,
+      [sessionId, userId, change.to, change.from],
     );
   }
 
@@ -190,11 +191,15 @@ export class SessionsRepository {
     sessionId: string,
     userId: string,
     reason: SessionRevocationReason,
+    windowS: number,
   ): Promise<boolean> {
+    // An expired session's last access token may live on (its expiry is capped by
+    // SESSION_MAX_AGE, the access token's is not): it can be revoked for the revocation window.
     const rows: Row[] = await this.dataSource.query(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $3
-       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
-      [sessionId, userId, reason],
+       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+         AND expires_at > now() - make_interval(secs => $4) RETURNING id`,
+      [sessionId, userId, reason, windowS],
     );
     return rowsOf(rows).length > 0;
   }
@@ -217,12 +222,16 @@ export class SessionsRepository {
   async revokeAllForUser(
     userId: string,
     reason: SessionRevocationReason,
+    windowS: number,
     exceptSessionId?: string,
   ): Promise<string[]> {
+    // Sessions that expired longer than the revocation window ago have no live token left; leaving
+    // them to the purge keeps the two from locking the same rows.
     const rows: Row[] = await this.dataSource.query(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2
-       WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid) RETURNING id`,
-      [userId, reason, exceptSessionId ?? null],
+       WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid)
+         AND expires_at > now() - make_interval(secs => $4) RETURNING id`,
+      [userId, reason, exceptSessionId ?? null, windowS],
     );
     return rowsOf(rows).map((row) => row.id as string);
   }
@@ -281,7 +290,8 @@ export class SessionsRepository {
 
   /**
    * Deletes up to `limit` sessions revoked or expired more than `endedS` seconds ago, or signed in
-   * more than `signedInS` seconds ago; returns how many. Their used refresh tokens go with them
+   * more than `signedInS` seconds ago and not refreshed for `endedS` (after SESSION_MAX_AGE is
+   * lowered, a session past it may still hold a live access token); returns how many. Their used refresh tokens go with them
    * (cascade); the tombstones the delete trigger writes for them are dropped in the same
    * transaction, since no access token of theirs is alive to be refused.
    */
@@ -293,7 +303,8 @@ export class SessionsRepository {
              SELECT id FROM sessions
              WHERE revoked_at < now() - make_interval(secs => $1)
                OR expires_at < now() - make_interval(secs => $1)
-               OR created_at < now() - make_interval(secs => $2)
+               OR (created_at < now() - make_interval(secs => $2)
+                   AND last_used_at < now() - make_interval(secs => $1))
              LIMIT $3)
            RETURNING id`,
           [endedS, signedInS, limit],

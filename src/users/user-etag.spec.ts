@@ -46,6 +46,8 @@ describe('expectedVersionFrom', () => {
     ['a tag without the id', '"2"'],
     ['a negative version', `"-2-${id}"`],
     ['a version too long to be one', `"12345678901-${id}"`],
+    ['a version beyond the integer column', `"2147483648-${id}"`],
+    ['the largest ten-digit version', `"9999999999-${id}"`],
     ['garbage', 'not an etag'],
     ['an empty header', ''],
     ['a wildcard inside a list', `*, "x-${id}"`],

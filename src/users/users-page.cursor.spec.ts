@@ -37,6 +37,9 @@ describe('users page cursor', () => {
     ],
     ['an unparseable date', encodeJson({ c: 'yesterday-ish', i: id })],
     ['an impossible date', encodeJson({ c: '2026-13-45T99:00:00Z', i: id })],
+    // Valid JavaScript dates that PostgreSQL refuses as out of range.
+    ['a date before the common era', encodeJson({ c: '-010000-01-01T00:00:00Z', i: id })],
+    ['a date past year 9999', encodeJson({ c: '+275760-09-13T00:00:00Z', i: id })],
   ])('is undefined for %s', (_label, value) => {
     expect(decodeCursor(value)).toBeUndefined();
   });

@@ -20,7 +20,9 @@ export function decodeCursor(value: string): UsersPageCursor | undefined {
     const { c, i } = parsed as { c?: unknown; i?: unknown };
     if (typeof c !== 'string' || typeof i !== 'string' || !isUuid(i)) return undefined;
     const createdAt = new Date(c);
-    return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id: i };
+    // A valid JavaScript date can still be one PostgreSQL refuses (year 10000, or BC).
+    const year = createdAt.getUTCFullYear();
+    return Number.isNaN(year) || year < 1970 || year > 9999 ? undefined : { createdAt, id: i };
   } catch {
     return undefined;
   }

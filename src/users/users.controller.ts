@@ -5,6 +5,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  Ip,
   Param,
   Patch,
   Query,
@@ -89,7 +90,8 @@ export class UsersController {
     summary: 'Delete your account and all of its sessions; needs your current password',
     description:
       'A wrong password is `400 AUTH_PASSWORD_INCORRECT`, as on `POST /auth/password`; attempts ' +
-      'count against the same per-user and per-IP limits as password changes.',
+      'count against the same per-user and per-IP limits as password changes, and repeated wrong ' +
+      'passwords from one address lock it (`429 AUTH_ACCOUNT_LOCKED`) as they do there.',
   })
   @ApiHeader(IF_MATCH)
   @ApiNoContentResponse()
@@ -97,9 +99,15 @@ export class UsersController {
   async removeMe(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: DeleteMeDto,
+    @Ip() ip: string,
     @Headers('if-match') ifMatch?: string,
   ): Promise<void> {
-    await this.users.removeSelf(caller.id, body.password, expectedVersionFrom(ifMatch, caller.id));
+    await this.users.removeSelf(
+      caller.id,
+      body.password,
+      ip,
+      expectedVersionFrom(ifMatch, caller.id),
+    );
   }
 
   @Get()

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { ResponseCache } from '../cache/response-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { PasswordHasher } from '../common/security/password-hasher.js';
+import type { PasswordAttempts } from '../rate-limit/password-attempts.js';
 import type { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { type AccessEndReason, UserAccessEvents } from './user-access.events.js';
 import { User, type UserRole, type UserStatus } from './user.entity.js';
@@ -101,6 +102,7 @@ describe('UsersService: the last active admin', () => {
       cache as unknown as ResponseCache,
       {} as PasswordHasher,
       {} as RateLimitService,
+      {} as PasswordAttempts,
     );
   });
 

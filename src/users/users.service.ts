@@ -3,6 +3,7 @@ import { ResponseCache } from '../cache/response-cache.service.js';
 import { isUniqueViolation } from '../common/errors/database-errors.js';
 import { passwordIncorrect } from '../common/security/password-errors.js';
 import { PasswordHasher } from '../common/security/password-hasher.js';
+import { PasswordAttempts } from '../rate-limit/password-attempts.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { UserAccessEvents } from './user-access.events.js';
 import type { User, UserRole, UserStatus } from './user.entity.js';
@@ -60,6 +61,7 @@ export class UsersService {
     private readonly cache: ResponseCache,
     private readonly passwords: PasswordHasher,
     private readonly limits: RateLimitService,
+    private readonly attempts: PasswordAttempts,
   ) {}
 
   /** Creates the account; the unique index decides between concurrent registrations. */
@@ -179,14 +181,23 @@ export class UsersService {
 
   /**
    * Deletes the caller's own account once they confirm their password (a stolen access token alone
-   * cannot); counted with password changes, per user.
+   * cannot); counted with password changes, per user, and locked after repeated wrong passwords
+   * from one address like a password change.
    */
-  async removeSelf(id: string, password: string, expectedVersion?: number): Promise<void> {
+  async removeSelf(
+    id: string,
+    password: string,
+    clientIp: string | undefined,
+    expectedVersion?: number,
+  ): Promise<void> {
     await this.limits.consumeForUser('password', id);
     const user = await this.getById(id);
+    const account = { userId: id };
+    await this.attempts.reserveAttempt(account, clientIp);
     if (!(await this.passwords.verify(user.passwordHash, password))) {
       throw passwordIncorrect('password');
     }
+    await this.attempts.attemptSucceeded(account, clientIp);
     await this.remove(id, expectedVersion);
   }
 

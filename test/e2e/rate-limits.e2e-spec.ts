@@ -293,6 +293,37 @@ describe('rate limits', () => {
       await login(setup.server, user.email, user.password).expect(200);
     });
 
+    it('locks account deletion after wrong passwords, counted with password changes', async () => {
+      const service = await startLimitedApp();
+      const user = await createSignedInUser(setup.server);
+      const deleteMe = (password: string) =>
+        request(service.server)
+          .delete('/api/v1/users/me')
+          .set('Authorization', user.bearer)
+          .send({ password });
+
+      // A wrong current password on either route counts against the same lock.
+      expectProblem(
+        await request(service.server)
+          .post('/api/v1/auth/password')
+          .set('Authorization', user.bearer)
+          .send({ currentPassword: `${user.password}-wrong`, newPassword: buildUser().password }),
+        400,
+        'AUTH_PASSWORD_INCORRECT',
+      );
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        expectProblem(await deleteMe(`${user.password}-wrong`), 400, 'AUTH_PASSWORD_INCORRECT');
+      }
+      const locked = await deleteMe(user.password);
+      expectProblem(locked, 429, 'AUTH_ACCOUNT_LOCKED');
+      expectRetryAfter(locked, 60);
+      // Still there: the lock refused the deletion before the password was checked.
+      await request(setup.server)
+        .get('/api/v1/users/me')
+        .set('Authorization', user.bearer)
+        .expect(200);
+    });
+
     it('applies an account lock on every instance sharing the Redis', async () => {
       const first = await startLimitedApp('lock-shared');
       const second = await startLimitedApp('lock-shared');

@@ -45,10 +45,16 @@ async function seed(environment: TestEnvironment) {
     [`purge-${randomBytes(4).toString('hex')}@example.com`],
   );
   // Ages in seconds before now; the access token window is ACCESS_TOKEN_TTL (900) + 60 s.
-  const session = async (columns: { created?: number; expires?: number; revoked?: number }) => {
+  const session = async (columns: {
+    created?: number;
+    lastUsed?: number;
+    expires?: number;
+    revoked?: number;
+  }) => {
     const [row] = await db.query<{ id: string }>(
       `INSERT INTO sessions (user_id, refresh_token_hash, created_at, last_used_at, expires_at, revoked_at)
-       VALUES ($1, $2, now() - make_interval(secs => $3), now(), now() - make_interval(secs => $4),
+       VALUES ($1, $2, now() - make_interval(secs => $3), now() - make_interval(secs => $6),
+         now() - make_interval(secs => $4),
          CASE WHEN $5::float8 IS NULL THEN NULL ELSE now() - make_interval(secs => $5) END)
        RETURNING id`,
       [
@@ -57,6 +63,7 @@ async function seed(environment: TestEnvironment) {
         columns.created ?? 0,
         columns.expires ?? -DAY_S,
         columns.revoked ?? null,
+        columns.lastUsed ?? 0,
       ],
     );
     return row.id;
@@ -69,7 +76,10 @@ async function seed(environment: TestEnvironment) {
     nearMaxAge: await session({ created: DEFAULT_MAX_AGE_S - 3600 }),
     revokedLongAgo: await session({ revoked: 3600 }),
     expiredLongAgo: await session({ expires: 3600 }),
-    pastMaxAge: await session({ created: DEFAULT_MAX_AGE_S + 3600 }),
+    pastMaxAge: await session({ created: DEFAULT_MAX_AGE_S + 3600, lastUsed: 3600 }),
+    // Signed in before SESSION_MAX_AGE was lowered to what it is now, refreshed a minute ago: its
+    // access token still lives, so its row stays (to be revoked if need be).
+    pastMaxAgeRefreshedRecently: await session({ created: DEFAULT_MAX_AGE_S + 3600, lastUsed: 60 }),
   };
   const usedToken = async (rotatedS: number) => {
     const hash = randomBytes(24).toString('base64url');
@@ -98,7 +108,13 @@ async function seed(environment: TestEnvironment) {
 
 type Seeded = Awaited<ReturnType<typeof seed>>;
 
-const KEPT_SESSIONS = ['live', 'revokedRecently', 'expiredRecently', 'nearMaxAge'] as const;
+const KEPT_SESSIONS = [
+  'live',
+  'revokedRecently',
+  'expiredRecently',
+  'nearMaxAge',
+  'pastMaxAgeRefreshedRecently',
+] as const;
 
 async function expectPurged(environment: TestEnvironment, seeded: Seeded): Promise<void> {
   const db = environment.database;
@@ -150,6 +166,30 @@ describe('session lifetime (SESSION_MAX_AGE)', () => {
       status: 401,
       code: 'AUTH_REFRESH_INVALID',
     });
+  });
+
+  it('signs out a session whose refresh expiry has passed while its last access token lives', async () => {
+    const service = await scope.environment.startApp({ SESSION_PURGE_INTERVAL: '0' });
+    const user = await createSignedInUser(service.server);
+    const me = () =>
+      request(service.server).get('/api/v1/users/me').set('Authorization', user.bearer);
+    await me().expect(200);
+    // SESSION_MAX_AGE caps the refresh expiry, not the access token's.
+    const sid = decodeJwt(user.tokens.accessToken).payload.sid as string;
+    await scope.environment.database.query(
+      "UPDATE sessions SET expires_at = now() - interval '5 seconds' WHERE id = $1",
+      [sid],
+    );
+    await request(service.server)
+      .post('/api/v1/auth/logout')
+      .set('Authorization', user.bearer)
+      .expect(204);
+    const [row] = await scope.environment.database.query<{ revoked: boolean }>(
+      'SELECT revoked_at IS NOT NULL AS revoked FROM sessions WHERE id = $1',
+      [sid],
+    );
+    expect(row.revoked).toBe(true);
+    expect((await me()).status).toBe(401);
   });
 
   it('gives a first refresh token no longer than a shorter SESSION_MAX_AGE', async () => {
@@ -257,7 +297,7 @@ describe('session purge', () => {
       'SELECT 1 FROM sessions WHERE user_id = $1',
       [seeded.userId],
     );
-    expect(sessionsLeft).toHaveLength(7);
+    expect(sessionsLeft).toHaveLength(Object.keys(seeded.sessions).length);
 
     expect(await runPurgeCli(env)).toEqual({
       code: 0,

@@ -114,6 +114,10 @@ describe('users', () => {
       ['padded base64 of {}', Buffer.from('{}').toString('base64')],
       ['a cursor with a bad uuid', base64url(JSON.stringify({ c: new Date(), i: 'nope' }))],
       ['a cursor with a bad date', base64url(JSON.stringify({ c: 'not a date', i: randomUUID() }))],
+      [
+        'a cursor dated before the common era',
+        base64url(JSON.stringify({ c: '-010000-01-01T00:00:00Z', i: randomUUID() })),
+      ],
       ['SQL', "x' OR '1'='1"],
       ['a very long cursor', 'a'.repeat(500)],
     ])('rejects the garbage cursor %s with 400 naming cursor', async (_label, cursor) => {

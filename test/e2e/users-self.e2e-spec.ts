@@ -149,6 +149,7 @@ describe('users', () => {
       ['a weak tag', (id: string) => `W/"1-${id}"`],
       ["another user's tag", () => `"1-${randomUUID()}"`],
       ['garbage', () => 'not-an-etag'],
+      ['a version beyond the integer column', (id: string) => `"9999999999-${id}"`],
     ])('refuses %s in If-Match with 412', async (_label, ifMatch) => {
       const user = await createSignedInUser(service.server, { displayName: 'Untouched' });
       const response = await patchMe(user, { displayName: 'Changed' }, ifMatch(user.id));

@@ -4,9 +4,9 @@ import { clientAddressKey } from '../common/http/client-address.js';
 import type { RateLimitConfig } from '../config/app-config.js';
 import { RATE_LIMIT_CONFIG } from '../config/config-slices.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { RateLimitService } from '../rate-limit/rate-limit.service.js';
-import { type AttemptCounters, RateLimitStore } from '../rate-limit/rate-limit.store.js';
-import { AuthErrors } from './auth.errors.js';
+import { accountLocked } from '../common/security/password-errors.js';
+import { RateLimitService } from './rate-limit.service.js';
+import { type AttemptCounters, RateLimitStore } from './rate-limit.store.js';
 
 const LOCK_BASE_MS = 60_000;
 
@@ -32,14 +32,15 @@ function countersOf(account: ThrottledAccount, clientIp: string | undefined): At
 }
 
 /**
- * Password attempts per (account, client IP), IPv6 by /64: counted before the password is checked
+ * Password attempts (sign-in, and a signed-in caller confirming theirs: password change, account
+ * deletion) per (account, client IP), IPv6 by /64: counted before the password is checked
  * (parallel guesses cannot all slip in before the first failure is recorded), cleared when one
  * succeeds, and from RATE_LIMIT_LOGIN_FAILURES on locked for that address with a back-off that
  * doubles per attempt. Past RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT failures from all addresses, only
  * addresses without failures may try: no one can lock the owner out (ASVS 5.0 6.3).
  */
 @Injectable()
-export class LoginThrottle {
+export class PasswordAttempts {
   constructor(
     private readonly store: RateLimitStore,
     private readonly limits: RateLimitService,
@@ -58,7 +59,7 @@ export class LoginThrottle {
     });
     if (waitMs > 0) {
       this.metrics.recordAuth('login_locked');
-      throw AuthErrors.accountLocked(Math.ceil(waitMs / 1000));
+      throw accountLocked(Math.ceil(waitMs / 1000));
     }
   }
 

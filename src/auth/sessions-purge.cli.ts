@@ -4,8 +4,8 @@
 // token and session lifetimes only: no signing key, no Redis. Exits 0 also when another purge
 // holds the lock (that one does the work).
 import 'reflect-metadata';
-import { loggableError } from '../common/errors/loggable-error.js';
-import { ConfigValidationError, readProcessEnvironment } from '../config/app-config.js';
+import { exitWith } from '../common/cli/exit-with.js';
+import { readProcessEnvironment } from '../config/app-config.js';
 import { loadSessionsPurgeConfig } from '../config/sessions-purge-config.js';
 import { openCliDataSource } from '../database/cli-data-source.js';
 import { SessionsPurgeService } from './sessions-purge.service.js';
@@ -32,14 +32,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(
-      error instanceof ConfigValidationError
-        ? error.message
-        : (loggableError(error).stack ?? String(error)),
-    );
-    process.exit(1);
-  },
-);
+exitWith(main());

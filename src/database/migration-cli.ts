@@ -4,8 +4,8 @@
 import 'reflect-metadata';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loggableError } from '../common/errors/loggable-error.js';
-import { ConfigValidationError, readProcessEnvironment } from '../config/app-config.js';
+import { exitWith } from '../common/cli/exit-with.js';
+import { readProcessEnvironment } from '../config/app-config.js';
 import { loadMigrationConfig } from '../config/migration-config.js';
 import { openCliDataSource, type CliDataSource } from './cli-data-source.js';
 import { runMigrationsExclusively } from './migrations-runner.js';
@@ -114,16 +114,4 @@ async function main(command: string | undefined, argument: string | undefined): 
   }
 }
 
-main(process.argv[2], process.argv[3]).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    // Configuration errors are the operator's to fix: one readable list, no stack. Anything else
-    // as its stack, never the object (a query error carries its parameters).
-    console.error(
-      error instanceof ConfigValidationError
-        ? error.message
-        : (loggableError(error).stack ?? String(error)),
-    );
-    process.exit(1);
-  },
-);
+exitWith(main(process.argv[2], process.argv[3]));

@@ -247,14 +247,10 @@ export class SessionsRepository {
   }
 
   /**
-   * Sessions revoked or deleted in the last `withinS` seconds, with how long ago; tombstones
-   * older than that are no longer needed and are purged on the way.
+   * Sessions revoked or deleted in the last `withinS` seconds, with how long ago. (Older
+   * tombstones are the purge's to delete.)
    */
   async findEndedWithin(withinS: number): Promise<Array<{ id: string; ageS: number }>> {
-    await this.dataSource.query(
-      `DELETE FROM session_tombstones WHERE deleted_at < now() - make_interval(secs => $1)`,
-      [withinS],
-    );
     const rows: Row[] = await this.dataSource.query(
       `SELECT id, EXTRACT(EPOCH FROM (now() - revoked_at))::float8 AS age_s FROM sessions
        WHERE revoked_at > now() - make_interval(secs => $1)

@@ -319,31 +319,39 @@ export class SessionsRepository {
    * Deletes up to `limit` used refresh tokens rotated more than `olderThanS` seconds ago; returns
    * how many.
    */
-  async deleteUsedRefreshTokens(olderThanS: number, limit: number): Promise<number> {
-    const rows = rowsOf(
-      await this.dataSource.query(
-        `DELETE FROM used_refresh_tokens WHERE token_hash IN (
-           SELECT token_hash FROM used_refresh_tokens
-           WHERE rotated_at < now() - make_interval(secs => $1) LIMIT $2)
-         RETURNING 1`,
-        [olderThanS, limit],
-      ),
+  deleteUsedRefreshTokens(olderThanS: number, limit: number): Promise<number> {
+    return this.deleteOlderThan(
+      { table: 'used_refresh_tokens', key: 'token_hash', time: 'rotated_at' },
+      olderThanS,
+      limit,
     );
-    return rows.length;
   }
 
   /** Deletes up to `limit` tombstones older than `olderThanS` seconds; returns how many. */
-  async deleteTombstones(olderThanS: number, limit: number): Promise<number> {
-    const rows = rowsOf(
+  deleteTombstones(olderThanS: number, limit: number): Promise<number> {
+    return this.deleteOlderThan(
+      { table: 'session_tombstones', key: 'session_id', time: 'deleted_at' },
+      olderThanS,
+      limit,
+    );
+  }
+
+  /** One batch of rows whose `time` column is older than `olderThanS` (names are ours, not input). */
+  private async deleteOlderThan(
+    rows: { table: string; key: string; time: string },
+    olderThanS: number,
+    limit: number,
+  ): Promise<number> {
+    const { table, key, time } = rows;
+    const deleted = rowsOf(
       await this.dataSource.query(
-        `DELETE FROM session_tombstones WHERE session_id IN (
-           SELECT session_id FROM session_tombstones
-           WHERE deleted_at < now() - make_interval(secs => $1) LIMIT $2)
+        `DELETE FROM ${table} WHERE ${key} IN (
+           SELECT ${key} FROM ${table} WHERE ${time} < now() - make_interval(secs => $1) LIMIT $2)
          RETURNING 1`,
         [olderThanS, limit],
       ),
     );
-    return rows.length;
+    return deleted.length;
   }
 
   /** Sessions that were deleted with this user in the last `withinS` seconds. */

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createSignedInUser, login, registerUser } from '../factories/user.factory.js';
 import { createSignedInAdmin } from '../support/admin.js';
 import { runCreateAdminCli } from '../support/create-admin-cli.js';
-import { useTestApp, type RunningApp } from '../support/test-app.js';
+import { useTestApp, type RunningApp, type TestEnvironment } from '../support/test-app.js';
 
 const ADMIN_PASSWORD = 'bootstrap-Admin-passphrase-42';
 
@@ -17,16 +17,18 @@ interface UserRow {
 const uniqueEmail = (stem: string): string =>
   `${stem}-${randomBytes(4).toString('hex')}@example.com`;
 
+function rowsWithEmail(environment: TestEnvironment, email: string): Promise<UserRow[]> {
+  return environment.database.query<UserRow>(
+    'SELECT id, roles, status FROM users WHERE email = $1',
+    [email],
+  );
+}
+
 describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
   const plain = useTestApp();
   const environment = () => plain.environment;
 
-  async function rowsFor(email: string): Promise<UserRow[]> {
-    return environment().database.query<UserRow>(
-      'SELECT id, roles, status FROM users WHERE email = $1',
-      [email],
-    );
-  }
+  const rowsFor = (email: string) => rowsWithEmail(environment(), email);
 
   async function listUsersAs(service: RunningApp, email: string, password: string) {
     const tokens = await login(service.server, email, password);
@@ -206,12 +208,7 @@ describe('admin bootstrap with no active admin', () => {
   const service = useTestApp();
   const environment = () => service.environment;
 
-  async function rowsFor(email: string): Promise<UserRow[]> {
-    return environment().database.query<UserRow>(
-      'SELECT id, roles, status FROM users WHERE email = $1',
-      [email],
-    );
-  }
+  const rowsFor = (email: string) => rowsWithEmail(environment(), email);
 
   it('promotes an existing account with that email, keeping its id but not its password or sessions', async () => {
     const user = await createSignedInUser(service.server, { email: uniqueEmail('promote') });

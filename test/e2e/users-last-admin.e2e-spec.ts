@@ -251,7 +251,11 @@ describe('the admin set under concurrency', () => {
       return Number(rows[0].waiting) > 0;
     };
 
-    it('is decided on the row as committed: demoting a just-promoted last admin is refused', async () => {
+    /**
+     * One admin demotes a member whose promotion to admin a test transaction holds uncommitted;
+     * returns once the demotion waits for that row.
+     */
+    async function demotionWaitingOnPromotion() {
       const [admin] = await onlyAdmins(1);
       const member = await createSignedInUser(service.server);
       const promotion = await holdRow(
@@ -264,6 +268,11 @@ describe('the admin set under concurrency', () => {
         .send({ roles: ['user'] })
         .then((response) => response);
       await waitUntil('the demotion to wait for the row', isWaitingOnLock);
+      return { admin, member, promotion, demotion };
+    }
+
+    it('is decided on the row as committed: demoting a just-promoted last admin is refused', async () => {
+      const { admin, member, promotion, demotion } = await demotionWaitingOnPromotion();
       // The other admin steps down in the same transaction, so the member is the last admin.
       await promotion.client.query(`UPDATE users SET roles = '{user}' WHERE id = $1`, [admin.id]);
       await promotion.commit();
@@ -273,18 +282,7 @@ describe('the admin set under concurrency', () => {
     });
 
     it('ends the sessions of a user promoted while the demotion waited', async () => {
-      const [admin] = await onlyAdmins(1);
-      const member = await createSignedInUser(service.server);
-      const promotion = await holdRow(
-        member.id,
-        `UPDATE users SET roles = '{user,admin}' WHERE id = $1`,
-      );
-      const demotion = api()
-        .patch(`/api/v1/users/${member.id}`)
-        .set('Authorization', admin.bearer)
-        .send({ roles: ['user'] })
-        .then((response) => response);
-      await waitUntil('the demotion to wait for the row', isWaitingOnLock);
+      const { member, promotion, demotion } = await demotionWaitingOnPromotion();
       await promotion.commit();
 
       expect((await demotion).status).toBe(200);

@@ -1,3 +1,6 @@
+import { AccountToken } from './account/account-token.entity.js';
+import { AuthEvent } from './audit/auth-event.entity.js';
+import { OutboxMail } from './mail/outbox-mail.entity.js';
 import { Session } from './auth/session.entity.js';
 import { SessionTombstone } from './auth/session-tombstone.entity.js';
 import { UsedRefreshToken } from './auth/used-refresh-token.entity.js';
@@ -13,4 +16,7 @@ export const ENTITIES: Array<new () => object> = [
   Session,
   UsedRefreshToken,
   SessionTombstone,
+  AccountToken,
+  OutboxMail,
+  AuthEvent,
 ];

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvironmentVariables, type LOG_LEVELS, type NODE_ENVIRONMENTS } from './env.schema.js';
@@ -73,6 +74,42 @@ export interface RateLimitConfig {
   refreshPerMinute: number;
   /** Password changes per minute, per user and per client address. */
   passwordPerMinute: number;
+  /**
+   * Requests that send account mail (verification resend, password forgot, email change) per
+   * minute, per client address and per account.
+   */
+  accountMailPerMinute: number;
+  /** Uses of mailed links (verify, reset, email change confirm) per minute, per client address. */
+  accountLinkPerMinute: number;
+}
+
+export interface MailConfig {
+  /** Undefined means development delivery: each message written as an .eml file and logged. */
+  smtpUrl: string | undefined;
+  from: string;
+  /** Where development delivery writes .eml files; undefined with DATA_DIR=:memory: (log only). */
+  outboxDir: string | undefined;
+  pollIntervalMs: number;
+  /** Attempts before a message is marked failed. */
+  maxAttempts: number;
+  /** First retry delay; each further attempt doubles it (capped at an hour). */
+  retryBaseMs: number;
+}
+
+export interface AccountConfig {
+  /** The front end the links in mails point at (`APP_URL/verify-email?token=...`). */
+  appUrl: string;
+  requireVerifiedEmail: boolean;
+  /** Lifetime of email verification and email change links. */
+  verifyTokenTtlS: number;
+  resetTokenTtlS: number;
+  /** Refresh token also set as an HttpOnly cookie; cookie requests need an allowed Origin. */
+  cookies: boolean;
+  corsOrigins: string[];
+}
+
+export interface AuditConfig {
+  retentionDays: number;
 }
 
 export interface CacheConfig {
@@ -108,6 +145,9 @@ export interface AppConfig {
   docs: { enabled: boolean };
   shutdown: ShutdownConfig;
   admin: AdminConfig;
+  mail: MailConfig;
+  account: AccountConfig;
+  audit: AuditConfig;
 }
 
 /** Injection token for the validated configuration. */
@@ -222,6 +262,14 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
     if (corsOrigins.includes('*')) {
       problems.push('CORS_ORIGINS must list origins in production; the wildcard "*" is refused');
     }
+    if (!env.SMTP_URL) {
+      problems.push(
+        'SMTP_URL is required in production (development delivery only writes .eml files)',
+      );
+    }
+    if (!env.APP_URL) {
+      problems.push('APP_URL is required in production (the links in account mails point at it)');
+    }
     if (trustProxy === true) {
       problems.push(
         'TRUST_PROXY must be a hop count or the proxy addresses/CIDRs in production; "true" is refused (any client could pick its IP through X-Forwarded-For)',
@@ -275,6 +323,8 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       registerPerMinute: env.RATE_LIMIT_REGISTER_PER_MIN ?? 10,
       refreshPerMinute: env.RATE_LIMIT_REFRESH_PER_MIN ?? 60,
       passwordPerMinute: env.RATE_LIMIT_PASSWORD_PER_MIN ?? 5,
+      accountMailPerMinute: env.RATE_LIMIT_ACCOUNT_MAIL_PER_MIN ?? 5,
+      accountLinkPerMinute: env.RATE_LIMIT_ACCOUNT_LINK_PER_MIN ?? 20,
     },
     metrics: { token: env.METRICS_TOKEN },
     docs: { enabled: env.DOCS_ENABLED ?? !isProduction },
@@ -283,6 +333,23 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       timeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 15_000,
     },
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM ?? 'User Auth Service <no-reply@localhost>',
+      outboxDir: dataDir === IN_MEMORY_DATA_DIR ? undefined : join(dataDir, 'outbox'),
+      pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS ?? 1000,
+      maxAttempts: env.OUTBOX_MAX_ATTEMPTS ?? 8,
+      retryBaseMs: env.OUTBOX_RETRY_BASE_MS ?? 30_000,
+    },
+    account: {
+      appUrl: (env.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
+      requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL ?? false,
+      verifyTokenTtlS: env.VERIFY_TOKEN_TTL ?? 24 * 3600,
+      resetTokenTtlS: env.RESET_TOKEN_TTL ?? 30 * 60,
+      cookies: env.AUTH_COOKIES ?? false,
+      corsOrigins,
+    },
+    audit: { retentionDays: env.AUDIT_RETENTION_DAYS ?? 365 },
   };
 }
 

@@ -10,6 +10,9 @@ export const DATABASE_CONFIG = Symbol('DATABASE_CONFIG');
 export const CACHE_CONFIG = Symbol('CACHE_CONFIG');
 export const METRICS_CONFIG = Symbol('METRICS_CONFIG');
 export const ADMIN_CONFIG = Symbol('ADMIN_CONFIG');
+export const MAIL_CONFIG = Symbol('MAIL_CONFIG');
+export const ACCOUNT_CONFIG = Symbol('ACCOUNT_CONFIG');
+export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');
 /** `DATA_DIR`: where development keys (and the embedded database) are kept. */
 export const DATA_DIR = Symbol('DATA_DIR');
 
@@ -27,5 +30,8 @@ export const CONFIG_SLICES: Provider[] = [
   slice(CACHE_CONFIG, (config) => config.cache),
   slice(METRICS_CONFIG, (config) => config.metrics),
   slice(ADMIN_CONFIG, (config) => config.admin),
+  slice(MAIL_CONFIG, (config) => config.mail),
+  slice(ACCOUNT_CONFIG, (config) => config.account),
+  slice(AUDIT_CONFIG, (config) => config.audit),
   slice(DATA_DIR, (config) => config.dataDir),
 ];

@@ -87,6 +87,27 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_REGISTER_PER_MIN?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_REFRESH_PER_MIN?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_PASSWORD_PER_MIN?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_ACCOUNT_MAIL_PER_MIN?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_ACCOUNT_LINK_PER_MIN?: number;
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+  @IsOptional() @IsString() @MinLength(3) @MaxLength(320) MAIL_FROM?: string;
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s?#]+$/, {
+    message: 'APP_URL must be an http:// or https:// URL without query or fragment',
+  })
+  APP_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) OUTBOX_POLL_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50) OUTBOX_MAX_ATTEMPTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) OUTBOX_RETRY_BASE_MS?: number;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean() REQUIRE_VERIFIED_EMAIL?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(2_592_000) VERIFY_TOKEN_TTL?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(86_400) RESET_TOKEN_TTL?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(36_500) AUDIT_RETENTION_DAYS?: number;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() AUTH_COOKIES?: boolean;
 
   @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() DOCS_ENABLED?: boolean;

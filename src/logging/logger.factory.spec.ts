@@ -17,8 +17,13 @@ function capture() {
 describe('createLoggers', () => {
   it('adds the current request id to application log lines, and none outside a request', () => {
     const { lines, loggers } = capture();
-    requestContextStorage.run({ requestId: 'req-42', startedAt: 0n }, () =>
-      loggers.root.info('inside'),
+    requestContextStorage.run(
+      {
+        requestId: 'req-42',
+        startedAt: 0n,
+        client: () => ({ ip: undefined, userAgent: undefined }),
+      },
+      () => loggers.root.info('inside'),
     );
     loggers.root.info('outside');
     expect(lines[0]).toMatchObject({

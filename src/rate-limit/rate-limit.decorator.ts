@@ -1,6 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 
-export type RateLimitPolicy = 'login' | 'register' | 'refresh' | 'password';
+export type RateLimitPolicy =
+  'login' | 'register' | 'refresh' | 'password' | 'account_mail' | 'account_link';
 
 export const RATE_LIMIT_KEY = 'rateLimitPolicy';
 

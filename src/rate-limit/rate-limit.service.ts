@@ -64,6 +64,10 @@ export class RateLimitService {
         return limits.refreshPerMinute;
       case 'password':
         return limits.passwordPerMinute;
+      case 'account_mail':
+        return limits.accountMailPerMinute;
+      case 'account_link':
+        return limits.accountLinkPerMinute;
     }
   }
 }

@@ -43,6 +43,10 @@ export class User {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: UserStatus;
 
+  /** Set when the owner followed a verification (or email change) link sent to `email`. */
+  @Column({ name: 'email_verified', type: 'boolean', default: false })
+  emailVerified: boolean;
+
   // Millisecond precision: JavaScript dates carry no more, and pagination cursors compare them.
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt: Date;

@@ -1,24 +1,21 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  generateOpaqueToken,
+  hashOpaqueToken,
+  OPAQUE_TOKEN_PATTERN,
+} from '../../common/security/opaque-token.js';
 
-const TOKEN_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** An opaque refresh token: 256 random bits, base64url. */
-export function generateRefreshToken(): string {
-  return randomBytes(TOKEN_BYTES).toString('base64url');
-}
+export const generateRefreshToken = generateOpaqueToken;
 
-/**
- * What the database keeps instead of the token. A fast hash is right here: the token is 256
- * random bits, so there is nothing to brute-force.
- */
-export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
+/** What the database keeps instead of the token (SHA-256, base64url). */
+export const hashRefreshToken = hashOpaqueToken;
 
 /** The shape of a refresh token (43 base64url characters), for the OpenAPI document. */
-export const REFRESH_TOKEN_PATTERN = '^[A-Za-z0-9_-]{43}$';
+export const REFRESH_TOKEN_PATTERN = OPAQUE_TOKEN_PATTERN;
 const REFRESH_TOKEN_SHAPE = new RegExp(REFRESH_TOKEN_PATTERN);
 
 export function looksLikeRefreshToken(token: string): boolean {

@@ -5,6 +5,8 @@ import type { Request } from 'express';
 export interface RequestContext {
   requestId: string;
   startedAt: bigint;
+  /** The client address (after TRUST_PROXY) and user agent, read only when asked for. */
+  client: () => { ip: string | undefined; userAgent: string | undefined };
 }
 
 export type ContextualRequest = Request & { context?: RequestContext };

@@ -26,7 +26,11 @@ export function resolveRequestId(incoming: string | string[] | undefined): strin
 export function requestContextMiddleware(request: Request, response: Response, next: NextFunction) {
   const startedAt = process.hrtime.bigint();
   const requestId = resolveRequestId(request.headers['x-request-id']);
-  const context: RequestContext = { requestId, startedAt };
+  const context: RequestContext = {
+    requestId,
+    startedAt,
+    client: () => ({ ip: request.ip, userAgent: request.headers['user-agent'] }),
+  };
   (request as ContextualRequest).context = context;
   response.setHeader(REQUEST_ID_HEADER, requestId);
 

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { Row } from '../database/row-mapper.js';
+import { inCurrentTransaction } from '../database/transactions.js';
+import { AccountToken, type AccountTokenPurpose } from './account-token.entity.js';
+
+export interface NewAccountToken {
+  userId: string;
+  purpose: AccountTokenPurpose;
+  tokenHash: string;
+  email: string;
+  expiresAt: Date;
+}
+
+/** A token spent by `consume`: whose it was and the address it was mailed to. */
+export interface ConsumedAccountToken {
+  userId: string;
+  email: string;
+}
+
+/** Why a token could not be spent. */
+export type UnusableTokenReason = 'unknown' | 'used' | 'expired';
+
+@Injectable()
+export class AccountTokensRepository {
+  constructor(@InjectRepository(AccountToken) private readonly tokens: Repository<AccountToken>) {}
+
+  /** Stores the token and deletes the user's older unused ones of the same purpose. */
+  async replace(token: NewAccountToken): Promise<void> {
+    const tokens = inCurrentTransaction(this.tokens);
+    await tokens.query(
+      'DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL',
+      [token.userId, token.purpose],
+    );
+    await tokens.insert(token);
+  }
+
+  /**
+   * Marks the token used, in one statement, if it has this purpose and is unused and unexpired;
+   * two requests with the same token cannot both spend it.
+   */
+  async consume(
+    tokenHash: string,
+    purpose: AccountTokenPurpose,
+  ): Promise<ConsumedAccountToken | UnusableTokenReason> {
+    const tokens = inCurrentTransaction(this.tokens);
+    const [rows]: [Row[], number] = await tokens.query(
+      `UPDATE account_tokens SET used_at = now()
+       WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+       RETURNING user_id, email`,
+      [tokenHash, purpose],
+    );
+    const spent = rows[0];
+    if (spent) return { userId: spent.user_id as string, email: spent.email as string };
+    const found: Row[] = await tokens.query(
+      'SELECT used_at FROM account_tokens WHERE token_hash = $1 AND purpose = $2',
+      [tokenHash, purpose],
+    );
+    if (found.length === 0) return 'unknown';
+    return found[0].used_at !== null ? 'used' : 'expired';
+  }
+
+  /** Deletes tokens that expired more than `ageS` ago (used or not); returns how many. */
+  async deleteExpired(ageS: number, limit: number): Promise<number> {
+    const [, deleted]: [unknown, number] = await this.tokens.query(
+      `DELETE FROM account_tokens WHERE id IN (
+         SELECT id FROM account_tokens WHERE expires_at < now() - make_interval(secs => $1)
+         LIMIT $2)`,
+      [ageS, limit],
+    );
+    return deleted;
+  }
+}

@@ -1,0 +1,31 @@
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { loggableError } from '../common/errors/loggable-error.js';
+
+/**
+ * Work a request starts but does not wait for (so its answer cannot reveal what the work found).
+ * It runs in the request's context (log lines and audit rows keep its request id), failures are
+ * logged, and shutdown waits for what is running.
+ */
+@Injectable()
+export class BackgroundTasks implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('BackgroundTasks');
+  private readonly running = new Set<Promise<void>>();
+
+  run(name: string, work: () => Promise<void>): void {
+    const task = work()
+      .catch((error: unknown) =>
+        this.logger.error({ task: name, error: loggableError(error) }, 'background task failed'),
+      )
+      .finally(() => this.running.delete(task));
+    this.running.add(task);
+  }
+
+  /** Resolves once everything started so far has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.settled();
+  }
+}

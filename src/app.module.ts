@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AccountModule } from './account/account.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ResponseCacheModule } from './cache/cache.module.js';
 import { HttpCacheInterceptor } from './cache/http-cache.interceptor.js';
@@ -29,6 +30,7 @@ import { UsersModule } from './users/users.module.js';
     HealthModule,
     UsersModule,
     AuthModule,
+    AccountModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -53,12 +53,32 @@ export class AccountTokensRepository {
     );
     const spent = rows[0];
     if (spent) return { userId: spent.user_id as string, email: spent.email as string };
-    const found: Row[] = await tokens.query(
-      'SELECT used_at FROM account_tokens WHERE token_hash = $1 AND purpose = $2',
+    const unusable = await this.check(tokenHash, purpose);
+    return unusable === 'usable' ? 'unknown' : unusable;
+  }
+
+  /** Whether `consume` would succeed now, without spending the token. */
+  async check(
+    tokenHash: string,
+    purpose: AccountTokenPurpose,
+  ): Promise<UnusableTokenReason | 'usable'> {
+    const found: Row[] = await inCurrentTransaction(this.tokens).query(
+      `SELECT used_at IS NOT NULL AS is_used, expires_at <= now() AS is_expired
+       FROM account_tokens WHERE token_hash = $1 AND purpose = $2`,
       [tokenHash, purpose],
     );
-    if (found.length === 0) return 'unknown';
-    return found[0].used_at !== null ? 'used' : 'expired';
+    const token = found[0];
+    if (!token) return 'unknown';
+    if (token.is_used) return 'used';
+    return token.is_expired ? 'expired' : 'usable';
+  }
+
+  /** Deletes every unused token of the user (links mailed to an address it has left). */
+  async deleteUnusedForUser(userId: string): Promise<void> {
+    await inCurrentTransaction(this.tokens).query(
+      'DELETE FROM account_tokens WHERE user_id = $1 AND used_at IS NULL',
+      [userId],
+    );
   }
 
   /** Deletes tokens that expired more than `ageS` ago (used or not); returns how many. */

@@ -18,6 +18,13 @@ export const AuthErrors = {
     ),
   accountDisabled: () =>
     new DomainError('AUTH_ACCOUNT_DISABLED', 'forbidden', 'This account is disabled.'),
+  /** REQUIRE_VERIFIED_EMAIL: the password was right, the address is not proven yet. */
+  emailNotVerified: () =>
+    new DomainError(
+      'AUTH_EMAIL_NOT_VERIFIED',
+      'forbidden',
+      'Verify your email address first: follow the link in the verification mail.',
+    ),
   tokenMissing: () =>
     new DomainError('AUTH_TOKEN_MISSING', 'unauthorized', 'A bearer access token is required.'),
   tokenInvalid: () =>

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { AccountModule } from '../account/account.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { PasswordsModule } from '../common/security/passwords.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -25,6 +27,8 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
 @Module({
   imports: [
     UsersModule,
+    AccountModule,
+    AuditModule,
     PassportModule,
     RedisModule,
     RateLimitModule,

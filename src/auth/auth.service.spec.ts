@@ -4,6 +4,8 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { UserRole, UserStatus } from '../users/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
+import type { EmailVerificationService } from '../account/email-verification.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { AuthService, type TokenPair } from './auth.service.js';
 import type { PasswordAttempts } from '../rate-limit/password-attempts.js';
 import type { PasswordHasher } from '../common/security/password-hasher.js';
@@ -161,7 +163,10 @@ describe('AuthService.refresh', () => {
       accessTokens as unknown as AccessTokens,
       {} as PasswordAttempts,
       metrics,
+      {} as EmailVerificationService,
+      { record: () => Promise.resolve() } as unknown as AuditService,
       config,
+      { requireVerifiedEmail: false },
     );
   });
 

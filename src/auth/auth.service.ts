@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { storableClientIp } from '../common/http/client-address.js';
-import type { AuthConfig } from '../config/app-config.js';
-import { AUTH_CONFIG } from '../config/config-slices.js';
+import { EmailVerificationService } from '../account/email-verification.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { AccountConfig, AuthConfig } from '../config/app-config.js';
+import { ACCOUNT_CONFIG, AUTH_CONFIG } from '../config/config-slices.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PasswordAttempts } from '../rate-limit/password-attempts.js';
 import type { User } from '../users/user.entity.js';
@@ -53,15 +55,21 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly throttle: PasswordAttempts,
     private readonly metrics: MetricsService,
+    private readonly verification: EmailVerificationService,
+    private readonly audit: AuditService,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(ACCOUNT_CONFIG) private readonly account: Pick<AccountConfig, 'requireVerifiedEmail'>,
   ) {}
 
+  /** Creates the account with its verification mail and audit row, in one transaction. */
   async register(email: string, password: string, displayName: string | null): Promise<User> {
-    const user = await this.users.create({
-      email,
-      passwordHash: await this.passwords.hash(password),
-      displayName,
-    });
+    const user = await this.users.create(
+      { email, passwordHash: await this.passwords.hash(password), displayName },
+      async (created) => {
+        await this.audit.record({ userId: created.id, type: 'registered' });
+        await this.verification.sendVerification(created);
+      },
+    );
     this.metrics.recordAuth('register');
     return user;
   }
@@ -84,6 +92,9 @@ export class AuthService {
     }
     await this.throttle.attemptSucceeded({ email }, client.ip);
     if (user.status !== 'active') throw AuthErrors.accountDisabled();
+    if (this.account.requireVerifiedEmail && !user.emailVerified) {
+      throw AuthErrors.emailNotVerified();
+    }
     if (this.passwords.needsRehash(user.passwordHash)) {
       const rehashed = await this.passwords.hash(password);
       await this.users.rehashPassword(user.id, rehashed, user.credentialsVersion);

@@ -21,6 +21,8 @@ export const SESSION_REVOCATION_REASONS = [
   'roles_reduced',
   'credentials_reset',
   'roles_increased',
+  'password_reset',
+  'email_changed',
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 

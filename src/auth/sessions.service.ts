@@ -22,8 +22,15 @@ export class SessionsService implements OnModuleInit {
 
   onModuleInit(): void {
     // The users feature ends access (disable, delete, demotion) without knowing about sessions.
-    this.accessEvents.onAccessEnded(async (userId, reason) => {
-      await this.revocation.revoke({ userId, reason });
+    this.accessEvents.onAccessEnded(async (userId, reason, kept) => {
+      if (kept) {
+        await this.sessions.adoptCredentialsVersion(
+          kept.sessionId,
+          userId,
+          kept.credentialsVersion,
+        );
+      }
+      await this.revocation.revoke({ userId, reason, exceptSessionId: kept?.sessionId });
     });
   }
 

@@ -1,8 +1,26 @@
 import { Injectable } from '@nestjs/common';
 
 export type AccessEndReason =
-  'user_disabled' | 'user_deleted' | 'roles_reduced' | 'roles_increased' | 'credentials_reset';
-export type AccessEndedListener = (userId: string, reason: AccessEndReason) => Promise<void>;
+  | 'user_disabled'
+  | 'user_deleted'
+  | 'roles_reduced'
+  | 'roles_increased'
+  | 'credentials_reset'
+  | 'password_reset'
+  | 'email_changed';
+
+/** The caller's own session survives a change the caller made (an email change). */
+export interface KeptSession {
+  sessionId: string;
+  /** The credentials version the change moved the account from and to. */
+  credentialsVersion: { from: number; to: number };
+}
+
+export type AccessEndedListener = (
+  userId: string,
+  reason: AccessEndReason,
+  kept?: KeptSession,
+) => Promise<void>;
 
 /**
  * Tells whoever holds a user's sessions (the auth feature, which depends on users and not the
@@ -17,7 +35,7 @@ export class UserAccessEvents {
     this.listeners.push(listener);
   }
 
-  async accessEnded(userId: string, reason: AccessEndReason): Promise<void> {
-    for (const listener of this.listeners) await listener(userId, reason);
+  async accessEnded(userId: string, reason: AccessEndReason, kept?: KeptSession): Promise<void> {
+    for (const listener of this.listeners) await listener(userId, reason, kept);
   }
 }

@@ -1,9 +1,9 @@
 import { DomainError } from '../common/errors/domain-error.js';
 
 export const UsersErrors = {
-  emailTaken: () =>
+  emailTaken: (field = 'email') =>
     new DomainError('USERS_EMAIL_TAKEN', 'conflict', 'An account with this email already exists.', {
-      fieldErrors: [{ field: 'email', message: 'email is already registered' }],
+      fieldErrors: [{ field, message: `${field} is already registered` }],
     }),
   notFound: () => new DomainError('USERS_NOT_FOUND', 'not_found', 'No such user.'),
   versionMismatch: () =>

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ResponseCacheModule } from '../cache/cache.module.js';
 import { PasswordsModule } from '../common/security/passwords.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { TransactionsModule } from '../database/transactions.module.js';
 import { UserAccessEvents } from './user-access.events.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
@@ -15,6 +16,7 @@ import { UsersService } from './users.service.js';
     ResponseCacheModule,
     PasswordsModule,
     RateLimitModule,
+    TransactionsModule,
   ],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, UserAccessEvents],

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository } from 'typeorm';
 import { classifyDatabaseError } from '../common/errors/database-errors.js';
 import { entityMapper, type Row } from '../database/row-mapper.js';
+import { inCurrentTransaction } from '../database/transactions.js';
 import { User, type UserRole, type UserStatus } from './user.entity.js';
 
 export interface NewUser {
@@ -108,8 +109,9 @@ export class UsersRepository {
     return this.users.findOneBy({ email });
   }
 
+  /** Inserts in the caller's transaction when there is one (`Transactions.run`). */
   async insert(user: NewUser): Promise<User> {
-    const result = await this.users
+    const result = await inCurrentTransaction(this.users)
       .createQueryBuilder()
       .insert()
       .values({ ...user, roles: user.roles ?? ['user'] })
@@ -174,6 +176,49 @@ export class UsersRepository {
       'UPDATE users SET password_hash = $2 WHERE id = $1 AND credentials_version = $3',
       [id, passwordHash, expectedCredentialsVersion],
     );
+  }
+
+  /**
+   * Marks the address verified if it is still `email` (a link mailed to an address the account has
+   * since left verifies nothing); null otherwise. In the caller's transaction.
+   */
+  async markEmailVerified(id: string, email: string): Promise<User | null> {
+    return this.updateReturning(
+      `UPDATE users SET email_verified = TRUE, version = version + 1, updated_at = now()
+       WHERE id = $1 AND email = $2 RETURNING *`,
+      [id, email],
+    );
+  }
+
+  /**
+   * Sets the password from a reset link mailed to `linkEmail`: a credentials change (sessions end),
+   * and proof that the owner reads that address if it is still the account's.
+   */
+  async resetPassword(id: string, passwordHash: string, linkEmail: string): Promise<User | null> {
+    return this.updateReturning(
+      `UPDATE users SET password_hash = $2, email_verified = email_verified OR email = $3,
+         credentials_version = credentials_version + 1, version = version + 1, updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [id, passwordHash, linkEmail],
+    );
+  }
+
+  /**
+   * Moves the account to a confirmed address: verified, and a credentials change (the old address
+   * no longer signs in; sessions end). The unique index refuses an address taken meanwhile.
+   */
+  async changeEmail(id: string, email: string): Promise<User | null> {
+    return this.updateReturning(
+      `UPDATE users SET email = $2, email_verified = TRUE,
+         credentials_version = credentials_version + 1, version = version + 1, updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [id, email],
+    );
+  }
+
+  private async updateReturning(sql: string, parameters: unknown[]): Promise<User | null> {
+    const [rows]: [Row[], number] = await inCurrentTransaction(this.users).query(sql, parameters);
+    return rows.length > 0 ? toUser(rows[0]) : null;
   }
 
   async delete(id: string, expectedVersion?: number): Promise<boolean> {

@@ -7,6 +7,7 @@ import type { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { type AccessEndReason, UserAccessEvents } from './user-access.events.js';
 import { User, type UserRole, type UserStatus } from './user.entity.js';
 import type { UserChanges, UsersRepository } from './users.repository.js';
+import type { Transactions } from '../database/transactions.js';
 import { UsersService } from './users.service.js';
 
 /**
@@ -82,6 +83,12 @@ class FakeUsers {
   }
 }
 
+// The repository fake has no database: a "transaction" just runs the work.
+const inlineTransactions = {
+  run: <T>(work: () => Promise<T>) => work(),
+  afterCommit: (task: () => Promise<void>) => task(),
+} as unknown as Transactions;
+
 describe('UsersService: the last active admin', () => {
   let users: FakeUsers;
   let ended: Array<[string, AccessEndReason]>;
@@ -103,6 +110,7 @@ describe('UsersService: the last active admin', () => {
       {} as PasswordHasher,
       {} as RateLimitService,
       {} as PasswordAttempts,
+      inlineTransactions,
     );
   });
 

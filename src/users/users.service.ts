@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ResponseCache } from '../cache/response-cache.service.js';
+import { Transactions } from '../database/transactions.js';
 import { isUniqueViolation } from '../common/errors/database-errors.js';
 import { passwordIncorrect } from '../common/security/password-errors.js';
 import { PasswordHasher } from '../common/security/password-hasher.js';
@@ -62,13 +63,21 @@ export class UsersService {
     private readonly passwords: PasswordHasher,
     private readonly limits: RateLimitService,
     private readonly attempts: PasswordAttempts,
+    private readonly transactions: Transactions,
   ) {}
 
-  /** Creates the account; the unique index decides between concurrent registrations. */
-  async create(account: NewUser): Promise<User> {
+  /**
+   * Creates the account, and runs `alsoInTransaction` (the mail and audit rows registration
+   * causes) in the same transaction; the unique index decides between concurrent registrations.
+   */
+  async create(account: NewUser, alsoInTransaction?: (user: User) => Promise<void>): Promise<User> {
     let user: User;
     try {
-      user = await this.users.insert(account);
+      user = await this.transactions.run(async () => {
+        const created = await this.users.insert(account);
+        await alsoInTransaction?.(created);
+        return created;
+      });
     } catch (error) {
       if (isUniqueViolation(error, 'users_email_key')) throw UsersErrors.emailTaken();
       throw error;
@@ -170,6 +179,43 @@ export class UsersService {
     return updated.credentialsVersion;
   }
 
+  /**
+   * Marks `email` verified while it is still the account's address; false otherwise. Joins the
+   * caller's transaction; caches are invalidated once it commits.
+   */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    const updated = await this.users.markEmailVerified(id, email);
+    if (updated) await this.transactions.afterCommit(() => this.changed(id));
+    return updated !== null;
+  }
+
+  /**
+   * Sets a password from a reset link mailed to `linkEmail`; returns the account, or null when it
+   * is gone. Joins the caller's transaction. Ending the sessions is the caller's part.
+   */
+  async resetPassword(id: string, passwordHash: string, linkEmail: string): Promise<User | null> {
+    const updated = await this.users.resetPassword(id, passwordHash, linkEmail);
+    if (updated) await this.transactions.afterCommit(() => this.changed(id));
+    return updated;
+  }
+
+  /**
+   * Moves the account to `email` (verified); USERS_EMAIL_TAKEN when another account has it. Joins
+   * the caller's transaction (which the refusal aborts). Ending the sessions is the caller's part.
+   */
+  async changeEmail(id: string, email: string): Promise<User> {
+    let updated: User | null;
+    try {
+      updated = await this.users.changeEmail(id, email);
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_key')) throw UsersErrors.emailTaken();
+      throw error;
+    }
+    if (!updated) throw UsersErrors.notFound();
+    await this.transactions.afterCommit(() => this.changed(id));
+    return updated;
+  }
+
   /** Stores the same password under current hashing parameters; a no-op if it changed meanwhile. */
   rehashPassword(
     id: string,
@@ -191,14 +237,28 @@ export class UsersService {
     expectedVersion?: number,
   ): Promise<void> {
     await this.limits.consumeForUser('password', id);
+    await this.confirmPassword(id, password, clientIp, 'password');
+    await this.remove(id, expectedVersion);
+  }
+
+  /**
+   * The signed-in caller's password, confirmed before a sensitive change: counted and locked per
+   * address like sign-in (AUTH_ACCOUNT_LOCKED), AUTH_PASSWORD_INCORRECT naming `field` when wrong.
+   */
+  async confirmPassword(
+    id: string,
+    password: string,
+    clientIp: string | undefined,
+    field: string,
+  ): Promise<User> {
     const user = await this.getById(id);
     const account = { userId: id };
     await this.attempts.reserveAttempt(account, clientIp);
     if (!(await this.passwords.verify(user.passwordHash, password))) {
-      throw passwordIncorrect('password');
+      throw passwordIncorrect(field);
     }
     await this.attempts.attemptSucceeded(account, clientIp);
-    await this.remove(id, expectedVersion);
+    return user;
   }
 
   /**

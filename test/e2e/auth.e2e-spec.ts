@@ -94,6 +94,7 @@ describe('auth', () => {
         displayName: input.displayName,
         roles: ['user'],
         status: 'active',
+        emailVerified: false,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

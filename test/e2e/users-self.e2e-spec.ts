@@ -33,6 +33,7 @@ describe('users', () => {
         displayName: 'Ada Lovelace',
         roles: ['user'],
         status: 'active',
+        emailVerified: false,
         createdAt: expect.stringMatching(ISO_DATE),
         updatedAt: expect.stringMatching(ISO_DATE),
       });

@@ -8,6 +8,7 @@ export const USER_KEYS = [
   'createdAt',
   'displayName',
   'email',
+  'emailVerified',
   'id',
   'roles',
   'status',

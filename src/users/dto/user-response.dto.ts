@@ -26,6 +26,10 @@ export class UserResponseDto {
   @ApiProperty({ enum: USER_STATUSES, example: 'active' })
   status: UserStatus;
 
+  /** True once the owner followed a link mailed to `email`. */
+  @ApiProperty({ example: false })
+  emailVerified: boolean;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
@@ -40,6 +44,7 @@ export function toUserResponse(user: User): UserResponseDto {
     displayName: user.displayName,
     roles: user.roles,
     status: user.status,
+    emailVerified: user.emailVerified,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

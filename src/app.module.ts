@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module.js';
 import { InFlightRequests } from './lifecycle/in-flight-requests.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -28,6 +29,7 @@ import { UsersModule } from './users/users.module.js';
     MetricsModule,
     ResponseCacheModule,
     HealthModule,
+    MailModule,
     UsersModule,
     AuthModule,
     AccountModule,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { inCurrentTransaction } from '../database/transactions.js';
+import { rowMapper, type Row } from '../database/row-mapper.js';
 import { OutboxMail } from './outbox-mail.entity.js';
 
 export interface NewOutboxMail {
@@ -12,6 +13,28 @@ export interface NewOutboxMail {
   htmlBody: string;
 }
 
+/** A mail a worker has claimed; `attempts` counts this attempt. */
+export type ClaimedMail = Pick<
+  OutboxMail,
+  'id' | 'recipient' | 'template' | 'subject' | 'textBody' | 'htmlBody' | 'attempts'
+>;
+
+export interface OutboxBacklog {
+  pending: number;
+  /** Seconds since the oldest pending mail was queued; 0 when none is pending. */
+  oldestPendingAgeS: number;
+}
+
+const toClaimedMail = rowMapper(OutboxMail, [
+  'id',
+  'recipient',
+  'template',
+  'subject',
+  'textBody',
+  'htmlBody',
+  'attempts',
+]);
+
 @Injectable()
 export class OutboxRepository {
   constructor(@InjectRepository(OutboxMail) private readonly mails: Repository<OutboxMail>) {}
@@ -20,4 +43,93 @@ export class OutboxRepository {
   async insert(mail: NewOutboxMail): Promise<void> {
     await inCurrentTransaction(this.mails).insert(mail);
   }
+
+  /**
+   * Claims up to `limit` due mails for this worker: counts the attempt and pushes the next one
+   * `leaseMs` ahead, so other replicas skip them (SKIP LOCKED while claiming, the lease after) and
+   * a worker that dies mid-send leaves them to be retried once the lease ends, never lost.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<ClaimedMail[]> {
+    const rows = rowsOf(
+      await this.mails.query(
+        `UPDATE mail_outbox SET attempts = attempts + 1,
+           next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
+         WHERE id IN (
+           SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= now()
+           ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, recipient, template, subject, text_body, html_body, attempts`,
+        [limit, leaseMs],
+      ),
+    );
+    return rows.map(toClaimedMail);
+  }
+
+  /** Sent: the bodies are emptied, they hold single-use links. */
+  async markSent(id: string): Promise<void> {
+    await this.mails.query(
+      `UPDATE mail_outbox SET status = 'sent', sent_at = now(), text_body = '', html_body = '',
+         last_error = NULL
+       WHERE id = $1`,
+      [id],
+    );
+  }
+
+  async markRetry(id: string, delayMs: number, error: string): Promise<void> {
+    await this.mails.query(
+      `UPDATE mail_outbox SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000),
+         last_error = $3
+       WHERE id = $1 AND status = 'pending'`,
+      [id, delayMs, error],
+    );
+  }
+
+  /** Given up: the bodies are emptied too, nobody will send them. */
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.mails.query(
+      `UPDATE mail_outbox SET status = 'failed', last_error = $2, text_body = '', html_body = ''
+       WHERE id = $1 AND status = 'pending'`,
+      [id, error],
+    );
+  }
+
+  /** Gives back claims that were never tried (shutdown): due at once, the attempt uncounted. */
+  async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.mails.query(
+      `UPDATE mail_outbox SET attempts = attempts - 1, next_attempt_at = now()
+       WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
+      [ids],
+    );
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    const rows: Row[] = await this.mails.query(
+      `SELECT count(*)::int AS pending,
+         COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age_s
+       FROM mail_outbox WHERE status = 'pending'`,
+    );
+    const [row] = rows;
+    return { pending: Number(row.pending), oldestPendingAgeS: Number(row.oldest_age_s) };
+  }
+
+  /** Deletes up to `limit` sent or failed mails queued more than `days` ago; returns how many. */
+  async deleteFinishedOlderThan(days: number, limit: number): Promise<number> {
+    const deleted = rowsOf(
+      await this.mails.query(
+        `DELETE FROM mail_outbox WHERE id IN (
+           SELECT id FROM mail_outbox
+           WHERE status IN ('sent', 'failed') AND created_at < now() - make_interval(days => $1)
+           LIMIT $2)
+         RETURNING 1`,
+        [days, limit],
+      ),
+    );
+    return deleted.length;
+  }
+}
+
+/** `UPDATE|DELETE ... RETURNING` through TypeORM yields `[rows, count]`. */
+function rowsOf(result: unknown): Row[] {
+  if (Array.isArray(result) && Array.isArray(result[0])) return result[0] as Row[];
+  return result as Row[];
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OutboxRepository } from './outbox.repository.js';
+import { OutboxWorker } from './outbox.worker.js';
 import {
   type MailTemplateData,
   type MailTemplateName,
@@ -18,7 +19,10 @@ export interface MailToSend<K extends MailTemplateName> {
  */
 @Injectable()
 export class OutboxService {
-  constructor(private readonly outbox: OutboxRepository) {}
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly worker: OutboxWorker,
+  ) {}
 
   async enqueue<K extends MailTemplateName>(mail: MailToSend<K>): Promise<void> {
     const rendered = renderMail(mail.template, mail.data);
@@ -29,5 +33,6 @@ export class OutboxService {
       textBody: rendered.text,
       htmlBody: rendered.html,
     });
+    this.worker.nudge();
   }
 }

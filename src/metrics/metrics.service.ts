@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type CacheEvent = 'hit' | 'miss' | 'error' | 'invalidation';
 
@@ -33,6 +33,38 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly mailSent = new Counter({
+    name: 'mail_sent_total',
+    help: 'Mails the SMTP server accepted, by template',
+    labelNames: ['template'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mailFailed = new Counter({
+    name: 'mail_failed_total',
+    help: 'Mails given up (permanent rejection or OUTBOX_MAX_ATTEMPTS reached), by template',
+    labelNames: ['template'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mailSendErrors = new Counter({
+    name: 'mail_send_errors_total',
+    help: 'Failed send attempts that will be retried',
+    registers: [this.registry],
+  });
+
+  readonly mailOutboxPending = new Gauge({
+    name: 'mail_outbox_pending',
+    help: 'Mails waiting in the outbox (all replicas), as this replica last counted them',
+    registers: [this.registry],
+  });
+
+  readonly mailOutboxOldestPendingAge = new Gauge({
+    name: 'mail_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest mail waiting in the outbox (0 when none), as this replica last saw it',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -43,5 +75,22 @@ export class MetricsService {
 
   recordAuth(event: string): void {
     this.authEvents.inc({ event });
+  }
+
+  recordMailSent(template: string): void {
+    this.mailSent.inc({ template });
+  }
+
+  recordMailFailed(template: string): void {
+    this.mailFailed.inc({ template });
+  }
+
+  recordMailSendError(): void {
+    this.mailSendErrors.inc();
+  }
+
+  setOutboxBacklog(pending: number, oldestPendingAgeS: number): void {
+    this.mailOutboxPending.set(pending);
+    this.mailOutboxOldestPendingAge.set(oldestPendingAgeS);
   }
 }

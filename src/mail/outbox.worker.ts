@@ -1,0 +1,210 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { loggableError } from '../common/errors/loggable-error.js';
+import type { MailConfig } from '../config/app-config.js';
+import { MAIL_CONFIG } from '../config/config-slices.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { MailTransport } from './mail-transport.js';
+import { type ClaimedMail, OutboxRepository } from './outbox.repository.js';
+import { retryDelayMs } from './retry-delay.js';
+
+const BATCH_SIZE = 8;
+/** Sends at once; each lane sends its share of a batch one after the other. */
+const CONCURRENCY = 4;
+// A claim outlives the slowest batch (two sends per lane, each cut off by the SMTP timeouts), so
+// a live worker's claim does not expire under it and let another replica send the mail again.
+const CLAIM_LEASE_MS = 5 * 60_000;
+/** Enqueue wakes the worker this long after, once the caller's transaction has likely committed. */
+const NUDGE_DELAY_MS = 75;
+/** How often the backlog gauges are refreshed. */
+const BACKLOG_INTERVAL_MS = 10_000;
+/** Shutdown waits this long for sends in flight; a send still running is retried after its lease. */
+const SHUTDOWN_WAIT_MS = 10_000;
+
+/** Why a send failed, as stored in `last_error` and logged (addresses masked in logs). */
+function describeFailure(error: unknown): { message: string; isPermanent: boolean; code?: string } {
+  const details = error as { responseCode?: unknown; code?: unknown; response?: unknown };
+  const responseCode = typeof details.responseCode === 'number' ? details.responseCode : undefined;
+  const code = typeof details.code === 'string' ? details.code : undefined;
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    message: [code, responseCode, reason].filter((part) => part !== undefined).join(' '),
+    // 5xx: the server refuses for good (unknown mailbox, policy); retrying repeats the refusal.
+    isPermanent: responseCode !== undefined && responseCode >= 500 && responseCode < 600,
+    code,
+  };
+}
+
+const maskAddresses = (text: string): string =>
+  text.replace(/[^\s<>@"']+@[^\s<>"']+/g, '<address>');
+
+/**
+ * Sends what the outbox holds. Every replica runs one: it polls every OUTBOX_POLL_INTERVAL_MS
+ * (and shortly after an enqueue), claims a batch of due mails, sends them and records the outcome.
+ * Temporary failures are retried with exponential backoff; a 5xx rejection or the last allowed
+ * attempt marks the mail failed. On shutdown it stops claiming and lets sends in flight finish.
+ */
+@Injectable()
+export class OutboxWorker
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger('OutboxWorker');
+  private timer: NodeJS.Timeout | undefined;
+  private timerDueAt = 0;
+  private running: Promise<void> | undefined;
+  private isRunAgainDue = false;
+  private isStopped = false;
+  private backlogReadAt = 0;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly transport: MailTransport,
+    private readonly metrics: MetricsService,
+    @Inject(MAIL_CONFIG) private readonly config: MailConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.wake(0);
+  }
+
+  /** A mail was queued: send it soon rather than at the next poll. */
+  nudge(): void {
+    this.wake(NUDGE_DELAY_MS);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.isStopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.running) return;
+    let timeout: NodeJS.Timeout | undefined;
+    const isFinished = await Promise.race([
+      this.running.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timeout = setTimeout(() => resolve(false), SHUTDOWN_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timeout);
+    if (!isFinished) {
+      this.logger.warn(`sends still running after ${SHUTDOWN_WAIT_MS} ms: retried after the lease`);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.transport.close();
+  }
+
+  /** Runs claim-and-send rounds until nothing is due (tests, and each timer tick). */
+  async runOnce(): Promise<void> {
+    await this.refreshBacklog();
+    while (!this.isStopped) {
+      const batch = await this.outbox.claimDue(BATCH_SIZE, CLAIM_LEASE_MS);
+      if (batch.length === 0) return;
+      await this.sendBatch(batch);
+      if (batch.length < BATCH_SIZE) return;
+    }
+  }
+
+  private wake(delayMs: number): void {
+    if (this.isStopped) return;
+    const dueAt = Date.now() + delayMs;
+    if (this.timer !== undefined && this.timerDueAt <= dueAt) return;
+    clearTimeout(this.timer);
+    this.timerDueAt = dueAt;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.tick();
+    }, delayMs);
+    // The timer alone never keeps the process alive.
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    if (this.running) {
+      this.isRunAgainDue = true;
+      return;
+    }
+    this.running = this.runOnce()
+      .catch((error: unknown) =>
+        this.logger.warn({ error: loggableError(error) }, 'outbox round failed'),
+      )
+      .finally(() => {
+        this.running = undefined;
+        const isRunAgainDue = this.isRunAgainDue;
+        this.isRunAgainDue = false;
+        this.wake(isRunAgainDue ? 0 : this.config.pollIntervalMs);
+      });
+  }
+
+  private async sendBatch(batch: ClaimedMail[]): Promise<void> {
+    const queue = [...batch];
+    const lane = async (): Promise<void> => {
+      for (let mail = queue.shift(); mail; mail = queue.shift()) {
+        if (this.isStopped) {
+          queue.unshift(mail);
+          return;
+        }
+        await this.deliver(mail);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+    // Shutdown came before these were tried: give them back rather than wait out the lease.
+    await this.outbox.release(queue.map((mail) => mail.id));
+  }
+
+  private async deliver(mail: ClaimedMail): Promise<void> {
+    try {
+      await this.transport.send({
+        id: mail.id,
+        to: mail.recipient,
+        subject: mail.subject,
+        text: mail.textBody,
+        html: mail.htmlBody,
+      });
+    } catch (error: unknown) {
+      await this.recordFailure(mail, error);
+      return;
+    }
+    await this.outbox.markSent(mail.id);
+    this.metrics.recordMailSent(mail.template);
+    this.logger.debug({ mailId: mail.id, template: mail.template }, 'mail sent');
+  }
+
+  private async recordFailure(mail: ClaimedMail, error: unknown): Promise<void> {
+    const failure = describeFailure(error);
+    const logged = {
+      mailId: mail.id,
+      template: mail.template,
+      attempts: mail.attempts,
+      error: maskAddresses(failure.message),
+    };
+    if (failure.isPermanent || mail.attempts >= this.config.maxAttempts) {
+      await this.outbox.markFailed(mail.id, failure.message);
+      this.metrics.recordMailFailed(mail.template);
+      this.logger.error(
+        logged,
+        failure.isPermanent
+          ? 'mail rejected by the SMTP server: failed'
+          : 'mail failed: no attempts left',
+      );
+      return;
+    }
+    const delayMs = retryDelayMs(mail.attempts, this.config.retryBaseMs);
+    await this.outbox.markRetry(mail.id, delayMs, failure.message);
+    this.metrics.recordMailSendError();
+    this.logger.warn({ ...logged, retryInMs: delayMs }, 'mail not sent: will retry');
+  }
+
+  private async refreshBacklog(): Promise<void> {
+    if (Date.now() - this.backlogReadAt < BACKLOG_INTERVAL_MS) return;
+    this.backlogReadAt = Date.now();
+    const backlog = await this.outbox.backlog();
+    this.metrics.setOutboxBacklog(backlog.pending, backlog.oldestPendingAgeS);
+  }
+}

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import { ResponseCache } from '../cache/response-cache.service.js';
 import { Transactions } from '../database/transactions.js';
 import { isUniqueViolation } from '../common/errors/database-errors.js';
@@ -64,6 +65,7 @@ export class UsersService {
     private readonly limits: RateLimitService,
     private readonly attempts: PasswordAttempts,
     private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -157,6 +159,7 @@ export class UsersService {
       await this.accessEvents.accessEnded(id, 'roles_increased');
     }
     await this.changed(id);
+    await this.recordAdminChanges(before, updated, actorId);
     return updated;
   }
 
@@ -276,6 +279,12 @@ export class UsersService {
     });
     await this.accessEvents.accessEnded(id, 'user_deleted');
     await this.changed(id);
+    // No foreign key: the event outlives the account until AUDIT_RETENTION_DAYS.
+    await this.audit.record({
+      userId: id,
+      type: 'account_deleted',
+      actorId: actingAdmin(id, actorId),
+    });
   }
 
   /**
@@ -339,6 +348,24 @@ export class UsersService {
     return outcome;
   }
 
+  private async recordAdminChanges(before: User, updated: User, actorId?: string): Promise<void> {
+    const event = { userId: updated.id, actorId: actingAdmin(updated.id, actorId) };
+    if (before.status !== updated.status) {
+      const type = updated.status === 'disabled' ? 'account_disabled' : 'account_enabled';
+      await this.audit.record({ ...event, type });
+    }
+    const isSameRoles =
+      before.roles.length === updated.roles.length &&
+      before.roles.every((role) => updated.roles.includes(role));
+    if (!isSameRoles) {
+      await this.audit.record({
+        ...event,
+        type: 'roles_changed',
+        details: { from: before.roles, to: updated.roles },
+      });
+    }
+  }
+
   private async applyChanges(
     id: string,
     changes: ProfileChanges,
@@ -368,6 +395,10 @@ export class UsersService {
     throw exists ? UsersErrors.versionMismatch() : UsersErrors.notFound();
   }
 }
+
+/** The admin recorded as having acted on `userId`: none when it was the account's owner. */
+const actingAdmin = (userId: string, actorId: string | undefined): string | undefined =>
+  actorId === userId ? undefined : actorId;
 
 /** Refuses a caller whose admin rights ended while the request was on its way. */
 async function assertActiveAdmin(users: UsersRepository, actorId: string): Promise<void> {

@@ -73,7 +73,7 @@ export class AuditService implements BeforeApplicationShutdown {
     }
     this.pending.push(row);
     this.metrics.recordAuditEvent(row.type);
-    if (this.pending.length >= FLUSH_BATCH_SIZE || this.isStopped) void this.flush();
+    if (this.pending.length >= FLUSH_BATCH_SIZE || this.isStopped) this.flushDetached();
     else this.scheduleFlush();
   }
 
@@ -135,9 +135,14 @@ export class AuditService implements BeforeApplicationShutdown {
 
   private scheduleFlush(): void {
     if (this.timer || this.isStopped) return;
-    this.timer = setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer = setTimeout(() => this.flushDetached(), FLUSH_INTERVAL_MS);
     // The timer alone never keeps the process alive; shutdown flushes.
     this.timer.unref();
+  }
+
+  /** A flush that belongs to no request: its log lines carry no request's id. */
+  private flushDetached(): void {
+    requestContextStorage.exit(() => void this.flush());
   }
 
   private async writeBuffered(): Promise<void> {

@@ -297,7 +297,7 @@ export class UsersService {
     hashPassword: () => Promise<string>,
     policy: EnsureAdminPolicy,
   ): Promise<EnsureAdminOutcome> {
-    type Result = { outcome: EnsureAdminOutcome; userId?: string };
+    type Result = { outcome: EnsureAdminOutcome; userId?: string; before?: User };
     let result: Result;
     try {
       result = await this.users.withAdminSetLock<Result>(async (users) => {
@@ -323,17 +323,15 @@ export class UsersService {
         // Someone may have registered the admin address first: the operator's password replaces
         // theirs and their sessions end, so promotion never hands admin rights to whoever got
         // there first.
-        const roles: UserRole[] = existing.roles.includes('admin')
-          ? existing.roles
-          : [...existing.roles, 'admin'];
         await users.update(existing.id, {
-          roles,
+          roles: withAdmin(existing.roles),
           status: 'active',
           passwordHash: await hashPassword(),
         });
         return {
           outcome: existing.status === 'active' ? 'promoted' : 'reactivated',
           userId: existing.id,
+          before: existing,
         };
       });
     } catch (error) {
@@ -341,10 +339,19 @@ export class UsersService {
       if (!isUniqueViolation(error, 'users_email_key')) throw error;
       return this.ensureAdmin(email, hashPassword, policy);
     }
-    const { outcome, userId } = result;
+    const { outcome, userId, before } = result;
     if (userId === undefined) return outcome;
     if (outcome !== 'created') await this.accessEvents.accessEnded(userId, 'credentials_reset');
     await this.changed(userId);
+    if (before) {
+      const after = { ...before, status: 'active' as const, roles: withAdmin(before.roles) };
+      await this.recordAdminChanges(before, after);
+      await this.audit.record({
+        userId,
+        type: 'password_changed',
+        details: { reason: 'admin_bootstrap' },
+      });
+    }
     return outcome;
   }
 
@@ -395,6 +402,9 @@ export class UsersService {
     throw exists ? UsersErrors.versionMismatch() : UsersErrors.notFound();
   }
 }
+
+const withAdmin = (roles: UserRole[]): UserRole[] =>
+  roles.includes('admin') ? roles : [...roles, 'admin'];
 
 /** The admin recorded as having acted on `userId`: none when it was the account's owner. */
 const actingAdmin = (userId: string, actorId: string | undefined): string | undefined =>

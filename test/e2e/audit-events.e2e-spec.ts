@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { AuditService } from '../../src/audit/audit.service.js';
+import { AdminBootstrap } from '../../src/auth/admin-bootstrap.js';
 import { SessionsPurgeService } from '../../src/auth/sessions-purge.service.js';
 import { hashRefreshToken } from '../../src/auth/tokens/refresh-token.js';
 import {
@@ -450,6 +451,23 @@ describe('account history (auth_events)', () => {
       expect(unknown.body).toEqual({ data: [], nextCursor: null });
       const malformed = await events('/api/v1/users/not-a-uuid/events', admin.bearer);
       expectProblem(malformed, 400, 'VALIDATION_FAILED', ['id']);
+    });
+
+    it("records the admin bootstrap's promotion of an existing account and its password reset", async () => {
+      const user = await createSignedInUser(service.server);
+      await service.app.get(AdminBootstrap).ensureAdmin(user.email, `${user.password}-operator`);
+      const response = await events(`/api/v1/users/${user.id}/events`, admin.bearer);
+      const [newest, previous] = (response.body as EventsPage).data;
+      expect(newest).toMatchObject({
+        type: 'password_changed',
+        actorId: null,
+        details: { reason: 'admin_bootstrap' },
+      });
+      expect(previous).toMatchObject({
+        type: 'roles_changed',
+        actorId: null,
+        details: { from: ['user'], to: ['user', 'admin'] },
+      });
     });
 
     it('requires a bearer token', async () => {

@@ -50,7 +50,8 @@ export class AuthEventResponseDto {
     description:
       'Small facts about the event, by type: `sessionId` (login_succeeded, refresh, ' +
       'refresh_reuse_detected, logout, session_revoked), `reason` (login_failed: ' +
-      '`wrong_password`, `account_disabled`, `locked`), `from`/`to` (roles_changed). Never a secret.',
+      '`wrong_password`, `account_disabled`, `locked`; password_changed: `admin_bootstrap` when ' +
+      'the operator reset it), `from`/`to` (roles_changed). Never a secret.',
   })
   details: AuthEventDetails;
 }

@@ -3,7 +3,7 @@ import jest from 'eslint-plugin-jest';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const FEATURES = ['users', 'auth', 'health'];
+const FEATURES = ['users', 'auth', 'health', 'audit'];
 const CROSS_CUTTING = [
   'database',
   'redis',
@@ -63,6 +63,16 @@ const FOLDER_RULES = [
   {
     files: ['src/users/**/*.ts'],
     patterns: [{ group: ['**/auth/*'], message: 'auth depends on users, never the reverse.' }],
+  },
+  {
+    files: ['src/audit/**/*.ts'],
+    patterns: [
+      {
+        // The role decorator is metadata only; anything else would be a dependency cycle.
+        group: ['**/auth/*', '**/users/*', '!**/users/roles.decorator.js'],
+        message: 'users and auth depend on audit, never the reverse.',
+      },
+    ],
   },
 ];
 

@@ -34,6 +34,7 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
     RateLimitModule,
     MetricsModule,
     PasswordsModule,
+    AuditModule,
   ],
   controllers: [AuthController, JwksController],
   providers: [

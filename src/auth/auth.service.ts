@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain-error.js';
 import { storableClientIp } from '../common/http/client-address.js';
 import { EmailVerificationService } from '../account/email-verification.service.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -35,9 +36,9 @@ export interface ClientInfo {
 }
 
 type RefreshOutcome =
-  | { kind: 'rotated'; pair: TokenPair }
+  | { kind: 'rotated'; pair: TokenPair; sessionId: string; userId: string }
   | { kind: 'replayed'; pair: TokenPair }
-  | { kind: 'reused'; sessionId: string }
+  | { kind: 'reused'; sessionId: string; userId: string }
   | { kind: 'invalid' };
 
 const USER_AGENT_MAX_LENGTH = 512;
@@ -81,26 +82,35 @@ export class AuthService {
    * still current (AUTH_CREDENTIALS_CHANGED otherwise).
    */
   async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
-    await this.throttle.reserveAttempt({ email }, client.ip);
+    await this.throttle.reserveAttempt({ email }, client.ip).catch(async (error: unknown) => {
+      await this.recordLockedOut(email, error);
+      throw error;
+    });
     const user = await this.users.findByEmail(email);
     const isValid = user
       ? await this.passwords.verify(user.passwordHash, password)
       : await this.passwords.verifyNothing(password);
     if (!user || !isValid) {
       this.metrics.recordAuth('login_failure');
+      if (user) await this.recordLoginFailed(user.id, 'wrong_password');
       throw AuthErrors.invalidCredentials();
     }
     await this.throttle.attemptSucceeded({ email }, client.ip);
-    if (user.status !== 'active') throw AuthErrors.accountDisabled();
+    if (user.status !== 'active') {
+      await this.recordLoginFailed(user.id, 'account_disabled');
+      throw AuthErrors.accountDisabled();
+    }
     if (this.account.requireVerifiedEmail && !user.emailVerified) {
+      await this.recordLoginFailed(user.id, 'email_not_verified');
       throw AuthErrors.emailNotVerified();
     }
     if (this.passwords.needsRehash(user.passwordHash)) {
       const rehashed = await this.passwords.hash(password);
       await this.users.rehashPassword(user.id, rehashed, user.credentialsVersion);
     }
-    const pair = await this.startSession(user, client);
+    const { pair, sessionId } = await this.startSession(user, client);
     this.metrics.recordAuth('login_success');
+    await this.audit.record({ userId: user.id, type: 'login_succeeded', details: { sessionId } });
     return pair;
   }
 
@@ -128,7 +138,7 @@ export class AuthService {
             graceResult: sealWithToken(refreshToken, JSON.stringify(pair)),
             expiresAt,
           });
-          return { kind: 'rotated', pair };
+          return { kind: 'rotated', pair, sessionId: session.id, userId: session.userId };
         }
         const used = await tx.lockByUsedTokenHash(tokenHash);
         if (!used || !this.isUsable(used.session, Date.now())) return { kind: 'invalid' };
@@ -142,13 +152,18 @@ export class AuthService {
         // Revoked in the transaction that detected the reuse: the decision and the revocation
         // commit together, so no concurrent rotation can slip in between.
         await tx.revoke(used.session.id, 'refresh_token_reuse');
-        return { kind: 'reused', sessionId: used.session.id };
+        return { kind: 'reused', sessionId: used.session.id, userId: used.session.userId };
       },
     );
 
     switch (outcome.kind) {
       case 'rotated':
         this.metrics.recordAuth('refresh');
+        await this.audit.record({
+          userId: outcome.userId,
+          type: 'refresh',
+          details: { sessionId: outcome.sessionId },
+        });
         return outcome.pair;
       case 'replayed':
         this.metrics.recordAuth('refresh_grace_replay');
@@ -160,6 +175,11 @@ export class AuthService {
           reason: 'refresh_token_reuse',
         });
         this.metrics.recordAuth('refresh_reuse_detected');
+        await this.audit.record({
+          userId: outcome.userId,
+          type: 'refresh_reuse_detected',
+          details: { sessionId: outcome.sessionId },
+        });
         this.logger.warn({ sessionId: outcome.sessionId }, 'refresh token reuse: session revoked');
         throw AuthErrors.refreshReused();
       case 'invalid':
@@ -204,9 +224,27 @@ export class AuthService {
       reason: 'password_changed',
     });
     this.metrics.recordAuth('password_changed');
+    await this.audit.record({ userId: user.id, type: 'password_changed' });
   }
 
-  private async startSession(user: User, client: ClientInfo): Promise<TokenPair> {
+  /** A sign-in refused by the lock is recorded for an account that exists, like a wrong password. */
+  private async recordLockedOut(email: string, error: unknown): Promise<void> {
+    if (!(error instanceof DomainError) || error.code !== 'AUTH_ACCOUNT_LOCKED') return;
+    const user = await this.users.findByEmail(email);
+    if (user) await this.recordLoginFailed(user.id, 'locked');
+  }
+
+  private recordLoginFailed(
+    userId: string,
+    reason: 'wrong_password' | 'account_disabled' | 'email_not_verified' | 'locked',
+  ): Promise<void> {
+    return this.audit.record({ userId, type: 'login_failed', details: { reason } });
+  }
+
+  private async startSession(
+    user: User,
+    client: ClientInfo,
+  ): Promise<{ pair: TokenPair; sessionId: string }> {
     const refreshToken = generateRefreshToken();
     const now = Date.now();
     const expiresAt = this.refreshExpiry(new Date(now), now);
@@ -222,7 +260,13 @@ export class AuthService {
       this.metrics.recordAuth('login_credentials_changed');
       throw AuthErrors.credentialsChanged();
     }
-    return this.tokenPair({ id: sessionId, userId: user.id, user }, refreshToken, expiresAt, now);
+    const pair = this.tokenPair(
+      { id: sessionId, userId: user.id, user },
+      refreshToken,
+      expiresAt,
+      now,
+    );
+    return { pair, sessionId };
   }
 
   private tokenPair(

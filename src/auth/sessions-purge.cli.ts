@@ -1,9 +1,13 @@
-// Purges ended sessions, old used refresh tokens and tombstones once, on the configured database:
+// Purges ended sessions, old used refresh tokens, tombstones and account history older than
+// AUDIT_RETENTION_DAYS once, on the configured database:
 //   npm run sessions:purge                       (in the image: node dist/auth/sessions-purge.cli.js)
-// What the replicas' timers do, for a Kubernetes CronJob. It reads the database settings and the
-// token and session lifetimes only: no signing key, no Redis. Exits 0 also when another purge
-// holds the lock (that one does the work).
+// What the replicas' timers do, for a Kubernetes CronJob. It reads the database settings, the
+// token and session lifetimes and AUDIT_RETENTION_DAYS only: no signing key, no Redis. Exits 0
+// also when another purge holds the lock (that one does the work).
 import 'reflect-metadata';
+import { AuditRetentionService } from '../audit/audit-retention.service.js';
+import { AuthEvent } from '../audit/auth-event.entity.js';
+import { AuthEventsRepository } from '../audit/auth-events.repository.js';
 import { exitWith } from '../common/cli/exit-with.js';
 import { readProcessEnvironment } from '../config/app-config.js';
 import { loadSessionsPurgeConfig } from '../config/sessions-purge-config.js';
@@ -19,11 +23,19 @@ async function main(): Promise<number> {
     database: { ...config.database, poolSize: 2 },
   });
   try {
-    const purge = new SessionsPurgeService(new SessionsRepository(dataSource), config.sessions);
+    const auditRetention = new AuditRetentionService(
+      new AuthEventsRepository(dataSource.getRepository(AuthEvent)),
+      config.audit,
+    );
+    const purge = new SessionsPurgeService(
+      new SessionsRepository(dataSource),
+      auditRetention,
+      config.sessions,
+    );
     const report = await purge.purge();
     console.log(
       report
-        ? `Purged ${report.sessions} sessions, ${report.usedRefreshTokens} used refresh tokens, ${report.tombstones} tombstones.`
+        ? `Purged ${report.sessions} sessions, ${report.usedRefreshTokens} used refresh tokens, ${report.tombstones} tombstones, ${report.authEvents} auth events.`
         : 'Another purge is running; nothing to do.',
     );
     return 0;

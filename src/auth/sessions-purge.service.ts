@@ -5,6 +5,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { AuditRetentionService } from '../audit/audit-retention.service.js';
 import { loggableError } from '../common/errors/loggable-error.js';
 import type { SessionLifetimes } from '../config/app-config.js';
 import { AUTH_CONFIG } from '../config/config-slices.js';
@@ -15,6 +16,8 @@ export interface PurgeReport {
   sessions: number;
   usedRefreshTokens: number;
   tombstones: number;
+  /** Account history older than AUDIT_RETENTION_DAYS. */
+  authEvents: number;
 }
 
 // Rows per DELETE: short transactions and locks, however much has piled up.
@@ -23,7 +26,8 @@ const PURGE_BATCH_SIZE = 1000;
 /**
  * Deletes what no longer serves a purpose: sessions ended (revoked, expired, or past
  * SESSION_MAX_AGE) longer ago than an access token can live, used refresh tokens older than a
- * refresh token lives (presenting one would be refused as expired anyway), and old tombstones.
+ * refresh token lives (presenting one would be refused as expired anyway), old tombstones, and
+ * account history (auth_events) older than AUDIT_RETENTION_DAYS.
  * Every replica runs it every SESSION_PURGE_INTERVAL; a PostgreSQL advisory lock lets one run at a
  * time, so the others (and the CronJob's CLI) skip.
  */
@@ -36,6 +40,7 @@ export class SessionsPurgeService implements OnApplicationBootstrap, BeforeAppli
 
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly auditRetention: AuditRetentionService,
     @Inject(AUTH_CONFIG) private readonly config: SessionLifetimes,
   ) {}
 
@@ -62,6 +67,7 @@ export class SessionsPurgeService implements OnApplicationBootstrap, BeforeAppli
         this.sessions.deleteUsedRefreshTokens(this.config.refreshTokenTtlS, limit),
       ),
       tombstones: await this.inBatches((limit) => this.sessions.deleteTombstones(endedS, limit)),
+      authEvents: await this.inBatches((limit) => this.auditRetention.deleteExpired(limit)),
     }));
   }
 

@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { UserAccessEvents } from '../users/user-access.events.js';
 import { AuthErrors } from './auth.errors.js';
@@ -18,6 +19,7 @@ export class SessionsService implements OnModuleInit {
     private readonly revocation: SessionRevocationService,
     private readonly accessEvents: UserAccessEvents,
     private readonly metrics: MetricsService,
+    private readonly audit: AuditService,
   ) {}
 
   onModuleInit(): void {
@@ -46,11 +48,17 @@ export class SessionsService implements OnModuleInit {
       reason: 'logout',
     });
     this.metrics.recordAuth('logout');
+    await this.audit.record({
+      userId: caller.userId,
+      type: 'logout',
+      details: { sessionId: caller.sessionId },
+    });
   }
 
   async logoutAll(caller: Caller): Promise<void> {
     await this.revocation.revoke({ userId: caller.userId, reason: 'logout_all' });
     this.metrics.recordAuth('logout_all');
+    await this.audit.record({ userId: caller.userId, type: 'logout_all' });
   }
 
   /** Someone else's session and an unknown one look the same: not found. */
@@ -61,5 +69,10 @@ export class SessionsService implements OnModuleInit {
       reason: 'revoked_by_user',
     });
     if (revoked.length === 0) throw AuthErrors.sessionNotFound();
+    await this.audit.record({
+      userId: caller.userId,
+      type: 'session_revoked',
+      details: { sessionId },
+    });
   }
 }

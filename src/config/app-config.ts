@@ -235,6 +235,10 @@ export function sessionLifetimesOf(env: EnvironmentVariables): SessionLifetimes 
   };
 }
 
+export function auditConfigOf(env: EnvironmentVariables): AuditConfig {
+  return { retentionDays: env.AUDIT_RETENTION_DAYS ?? 365 };
+}
+
 /**
  * Validates the environment and returns the typed configuration. Every problem is reported at once,
  * so a misconfigured deployment fails fast with the whole list rather than one error per restart.
@@ -349,7 +353,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       cookies: env.AUTH_COOKIES ?? false,
       corsOrigins,
     },
-    audit: { retentionDays: env.AUDIT_RETENTION_DAYS ?? 365 },
+    audit: auditConfigOf(env),
   };
 }
 

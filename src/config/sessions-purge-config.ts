@@ -1,5 +1,6 @@
 import {
   type AppConfig,
+  auditConfigOf,
   parseEnvironment,
   sessionLifetimesOf,
   type SessionLifetimes,
@@ -7,13 +8,14 @@ import {
 import { loadMigrationConfig } from './migration-config.js';
 
 /**
- * The session purge CLI's configuration: the database settings (with the migration CLI's rules)
- * and the token and session lifetimes. Like the migration Job, the CronJob gets no signing key and
+ * The session purge CLI's configuration: the database settings (with the migration CLI's rules),
+ * the token and session lifetimes and AUDIT_RETENTION_DAYS. Like the migration Job, the CronJob gets no signing key and
  * no Redis.
  */
 export function loadSessionsPurgeConfig(
   environment: Record<string, string | undefined>,
-): Pick<AppConfig, 'dataDir' | 'database'> & { sessions: SessionLifetimes } {
+): Pick<AppConfig, 'dataDir' | 'database' | 'audit'> & { sessions: SessionLifetimes } {
   const { dataDir, database } = loadMigrationConfig(environment);
-  return { dataDir, database, sessions: sessionLifetimesOf(parseEnvironment(environment).env) };
+  const { env } = parseEnvironment(environment);
+  return { dataDir, database, sessions: sessionLifetimesOf(env), audit: auditConfigOf(env) };
 }

@@ -65,6 +65,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly auditEvents = new Counter({
+    name: 'audit_events_recorded_total',
+    help: 'Account audit events recorded (auth_events rows), by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditEventsDropped = new Counter({
+    name: 'audit_events_dropped_total',
+    help: 'Audit events never stored: their batch failed twice, or the buffer was full',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -92,5 +105,13 @@ export class MetricsService {
   setOutboxBacklog(pending: number, oldestPendingAgeS: number): void {
     this.mailOutboxPending.set(pending);
     this.mailOutboxOldestPendingAge.set(oldestPendingAgeS);
+  }
+
+  recordAuditEvent(type: string): void {
+    this.auditEvents.inc({ type });
+  }
+
+  recordAuditEventsDropped(count: number): void {
+    this.auditEventsDropped.inc(count);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { ResponseCacheModule } from '../cache/cache.module.js';
 import { PasswordsModule } from '../common/security/passwords.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
@@ -17,6 +18,7 @@ import { UsersService } from './users.service.js';
     PasswordsModule,
     RateLimitModule,
     TransactionsModule,
+    AuditModule,
   ],
   controllers: [UsersController],
   providers: [UsersService, UsersRepository, UserAccessEvents],

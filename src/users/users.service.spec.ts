@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service.js';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { ResponseCache } from '../cache/response-cache.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -111,6 +112,7 @@ describe('UsersService: the last active admin', () => {
       {} as RateLimitService,
       {} as PasswordAttempts,
       inlineTransactions,
+      { record: () => Promise.resolve() } as unknown as AuditService,
     );
   });
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import { ResponseCache } from '../cache/response-cache.service.js';
 import { Transactions } from '../database/transactions.js';
 import { isUniqueViolation } from '../common/errors/database-errors.js';
@@ -64,6 +65,7 @@ export class UsersService {
     private readonly limits: RateLimitService,
     private readonly attempts: PasswordAttempts,
     private readonly transactions: Transactions,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -157,6 +159,7 @@ export class UsersService {
       await this.accessEvents.accessEnded(id, 'roles_increased');
     }
     await this.changed(id);
+    await this.recordAdminChanges(before, updated, actorId);
     return updated;
   }
 
@@ -276,6 +279,12 @@ export class UsersService {
     });
     await this.accessEvents.accessEnded(id, 'user_deleted');
     await this.changed(id);
+    // No foreign key: the event outlives the account until AUDIT_RETENTION_DAYS.
+    await this.audit.record({
+      userId: id,
+      type: 'account_deleted',
+      actorId: actingAdmin(id, actorId),
+    });
   }
 
   /**
@@ -288,7 +297,7 @@ export class UsersService {
     hashPassword: () => Promise<string>,
     policy: EnsureAdminPolicy,
   ): Promise<EnsureAdminOutcome> {
-    type Result = { outcome: EnsureAdminOutcome; userId?: string };
+    type Result = { outcome: EnsureAdminOutcome; userId?: string; before?: User };
     let result: Result;
     try {
       result = await this.users.withAdminSetLock<Result>(async (users) => {
@@ -314,17 +323,15 @@ export class UsersService {
         // Someone may have registered the admin address first: the operator's password replaces
         // theirs and their sessions end, so promotion never hands admin rights to whoever got
         // there first.
-        const roles: UserRole[] = existing.roles.includes('admin')
-          ? existing.roles
-          : [...existing.roles, 'admin'];
         await users.update(existing.id, {
-          roles,
+          roles: withAdmin(existing.roles),
           status: 'active',
           passwordHash: await hashPassword(),
         });
         return {
           outcome: existing.status === 'active' ? 'promoted' : 'reactivated',
           userId: existing.id,
+          before: existing,
         };
       });
     } catch (error) {
@@ -332,11 +339,38 @@ export class UsersService {
       if (!isUniqueViolation(error, 'users_email_key')) throw error;
       return this.ensureAdmin(email, hashPassword, policy);
     }
-    const { outcome, userId } = result;
+    const { outcome, userId, before } = result;
     if (userId === undefined) return outcome;
     if (outcome !== 'created') await this.accessEvents.accessEnded(userId, 'credentials_reset');
     await this.changed(userId);
+    if (before) {
+      const after = { ...before, status: 'active' as const, roles: withAdmin(before.roles) };
+      await this.recordAdminChanges(before, after);
+      await this.audit.record({
+        userId,
+        type: 'password_changed',
+        details: { reason: 'admin_bootstrap' },
+      });
+    }
     return outcome;
+  }
+
+  private async recordAdminChanges(before: User, updated: User, actorId?: string): Promise<void> {
+    const event = { userId: updated.id, actorId: actingAdmin(updated.id, actorId) };
+    if (before.status !== updated.status) {
+      const type = updated.status === 'disabled' ? 'account_disabled' : 'account_enabled';
+      await this.audit.record({ ...event, type });
+    }
+    const isSameRoles =
+      before.roles.length === updated.roles.length &&
+      before.roles.every((role) => updated.roles.includes(role));
+    if (!isSameRoles) {
+      await this.audit.record({
+        ...event,
+        type: 'roles_changed',
+        details: { from: before.roles, to: updated.roles },
+      });
+    }
   }
 
   private async applyChanges(
@@ -368,6 +402,13 @@ export class UsersService {
     throw exists ? UsersErrors.versionMismatch() : UsersErrors.notFound();
   }
 }
+
+const withAdmin = (roles: UserRole[]): UserRole[] =>
+  roles.includes('admin') ? roles : [...roles, 'admin'];
+
+/** The admin recorded as having acted on `userId`: none when it was the account's owner. */
+const actingAdmin = (userId: string, actorId: string | undefined): string | undefined =>
+  actorId === userId ? undefined : actorId;
 
 /** Refuses a caller whose admin rights ended while the request was on its way. */
 async function assertActiveAdmin(users: UsersRepository, actorId: string): Promise<void> {

@@ -239,7 +239,12 @@ describe('session purge', () => {
       expect(await b.app.get(SessionsPurgeService).purge()).toBeNull();
 
       await blocker.query('COMMIT');
-      expect(await first).toEqual({ sessions: 3, usedRefreshTokens: 1, tombstones: 1 });
+      expect(await first).toEqual({
+        sessions: 3,
+        usedRefreshTokens: 1,
+        tombstones: 1,
+        authEvents: 0,
+      });
     } finally {
       await blocker.query('ROLLBACK').catch(() => {});
       await blocker.end();
@@ -250,6 +255,7 @@ describe('session purge', () => {
       sessions: 0,
       usedRefreshTokens: 0,
       tombstones: 0,
+      authEvents: 0,
     });
   });
 
@@ -280,7 +286,16 @@ describe('session purge', () => {
       NODE_ENV: 'production',
       DATABASE_URL: environment.database.url,
       REDIS_URL: TEST_REDIS_URL,
+      AUDIT_RETENTION_DAYS: '30',
     };
+    const [{ id: keptEventId }] = await environment.database
+      .query<{ id: string }>(
+        `INSERT INTO auth_events (user_id, type, created_at)
+       VALUES ($1, 'logout', now() - interval '31 days'), ($1, 'logout', now() - interval '29 days')
+       RETURNING id`,
+        [seeded.userId],
+      )
+      .then((rows) => rows.slice(1));
 
     const holder = new pg.Client({ connectionString: environment.database.url });
     await holder.connect();
@@ -301,9 +316,15 @@ describe('session purge', () => {
 
     expect(await runPurgeCli(env)).toEqual({
       code: 0,
-      output: 'Purged 3 sessions, 1 used refresh tokens, 1 tombstones.\n',
+      output: 'Purged 3 sessions, 1 used refresh tokens, 1 tombstones, 1 auth events.\n',
     });
     await expectPurged(environment, seeded);
+    // AUDIT_RETENTION_DAYS reached the CLI: the 31-day-old event went, the 29-day-old one stayed.
+    const eventsLeft = await environment.database.query<{ id: string }>(
+      'SELECT id FROM auth_events WHERE user_id = $1',
+      [seeded.userId],
+    );
+    expect(eventsLeft.map((row) => row.id)).toEqual([keptEventId]);
   });
 
   it('refuses the embedded database in production from the CLI', async () => {

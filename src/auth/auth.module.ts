@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AccountModule } from '../account/account.module.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { MailModule } from '../mail/mail.module.js';
 import { PasswordsModule } from '../common/security/passwords.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -29,6 +30,7 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
     UsersModule,
     AccountModule,
     AuditModule,
+    MailModule,
     PassportModule,
     RedisModule,
     RateLimitModule,

@@ -12,6 +12,10 @@ import { exitWith } from '../common/cli/exit-with.js';
 import { readProcessEnvironment } from '../config/app-config.js';
 import { loadSessionsPurgeConfig } from '../config/sessions-purge-config.js';
 import { openCliDataSource } from '../database/cli-data-source.js';
+import { AccountToken } from '../account/account-token.entity.js';
+import { AccountTokensRepository } from '../account/account-tokens.repository.js';
+import { OutboxMail } from '../mail/outbox-mail.entity.js';
+import { OutboxRepository } from '../mail/outbox.repository.js';
 import { SessionsPurgeService } from './sessions-purge.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 
@@ -30,12 +34,14 @@ async function main(): Promise<number> {
     const purge = new SessionsPurgeService(
       new SessionsRepository(dataSource),
       auditRetention,
+      new AccountTokensRepository(dataSource.getRepository(AccountToken)),
+      new OutboxRepository(dataSource.getRepository(OutboxMail)),
       config.sessions,
     );
     const report = await purge.purge();
     console.log(
       report
-        ? `Purged ${report.sessions} sessions, ${report.usedRefreshTokens} used refresh tokens, ${report.tombstones} tombstones, ${report.authEvents} auth events.`
+        ? `Purged ${report.sessions} sessions, ${report.usedRefreshTokens} used refresh tokens, ${report.tombstones} tombstones, ${report.authEvents} auth events, ${report.accountTokens} link tokens, ${report.mails} mails.`
         : 'Another purge is running; nothing to do.',
     );
     return 0;

@@ -5,7 +5,9 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { AccountTokensRepository } from '../account/account-tokens.repository.js';
 import { AuditRetentionService } from '../audit/audit-retention.service.js';
+import { OutboxRepository } from '../mail/outbox.repository.js';
 import { loggableError } from '../common/errors/loggable-error.js';
 import type { SessionLifetimes } from '../config/app-config.js';
 import { AUTH_CONFIG } from '../config/config-slices.js';
@@ -18,7 +20,16 @@ export interface PurgeReport {
   tombstones: number;
   /** Account history older than AUDIT_RETENTION_DAYS. */
   authEvents: number;
+  /** Mailed-link tokens expired more than a week ago. */
+  accountTokens: number;
+  /** Sent or failed mails older than 30 days. */
+  mails: number;
 }
+
+// An expired link still answers ACCOUNT_TOKEN_EXPIRED (not INVALID) for a week.
+const EXPIRED_TOKEN_KEEP_S = 7 * 24 * 3600;
+// Delivered and failed mails stay visible to operators (status, attempts, last error) this long.
+const FINISHED_MAIL_KEEP_DAYS = 30;
 
 // Rows per DELETE: short transactions and locks, however much has piled up.
 const PURGE_BATCH_SIZE = 1000;
@@ -27,7 +38,8 @@ const PURGE_BATCH_SIZE = 1000;
  * Deletes what no longer serves a purpose: sessions ended (revoked, expired, or past
  * SESSION_MAX_AGE) longer ago than an access token can live, used refresh tokens older than a
  * refresh token lives (presenting one would be refused as expired anyway), old tombstones, and
- * account history (auth_events) older than AUDIT_RETENTION_DAYS.
+ * account history (auth_events) older than AUDIT_RETENTION_DAYS, long-expired link tokens and old
+ * delivered or failed mails.
  * Every replica runs it every SESSION_PURGE_INTERVAL; a PostgreSQL advisory lock lets one run at a
  * time, so the others (and the CronJob's CLI) skip.
  */
@@ -41,6 +53,8 @@ export class SessionsPurgeService implements OnApplicationBootstrap, BeforeAppli
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly auditRetention: AuditRetentionService,
+    private readonly accountTokens: AccountTokensRepository,
+    private readonly outbox: OutboxRepository,
     @Inject(AUTH_CONFIG) private readonly config: SessionLifetimes,
   ) {}
 
@@ -68,6 +82,12 @@ export class SessionsPurgeService implements OnApplicationBootstrap, BeforeAppli
       ),
       tombstones: await this.inBatches((limit) => this.sessions.deleteTombstones(endedS, limit)),
       authEvents: await this.inBatches((limit) => this.auditRetention.deleteExpired(limit)),
+      accountTokens: await this.inBatches((limit) =>
+        this.accountTokens.deleteExpired(EXPIRED_TOKEN_KEEP_S, limit),
+      ),
+      mails: await this.inBatches((limit) =>
+        this.outbox.deleteFinishedOlderThan(FINISHED_MAIL_KEEP_DAYS, limit),
+      ),
     }));
   }
 

@@ -98,11 +98,47 @@ async function seed(environment: TestEnvironment) {
     );
     return row.session_id;
   };
+  const linkToken = async (expiredS: number) => {
+    const [row] = await db.query<{ id: string }>(
+      `INSERT INTO account_tokens (user_id, purpose, token_hash, email, expires_at)
+       VALUES ($1, 'reset_password', $2, 'x@example.com', now() - make_interval(secs => $3))
+       RETURNING id`,
+      [user.id, randomBytes(24).toString('base64url'), expiredS],
+    );
+    return row.id;
+  };
+  // Mails are told apart by recipient: the outbox has no user column.
+  const recipient = `${user.id}@example.com`;
+  const mail = async (status: 'pending' | 'sent' | 'failed', ageDays: number) => {
+    const [row] = await db.query<{ id: string }>(
+      // Due tomorrow: a running app's outbox worker leaves the pending one alone.
+      `INSERT INTO mail_outbox
+         (recipient, template, subject, text_body, html_body, status, created_at, next_attempt_at)
+       VALUES ($1, 'test', 's', 't', 'h', $2, now() - make_interval(days => $3), now() + interval '1 day')
+       RETURNING id`,
+      [recipient, status, ageDays],
+    );
+    return row.id;
+  };
   return {
     userId: user.id,
     sessions: ids,
     usedTokens: { recent: await usedToken(DAY_S), old: await usedToken(31 * DAY_S) },
     tombstones: { recent: await tombstone(60), old: await tombstone(3600) },
+    // Expired links answer ACCOUNT_TOKEN_EXPIRED for a week, then go.
+    linkTokens: {
+      live: await linkToken(-3600),
+      expiredRecently: await linkToken(6 * DAY_S),
+      expiredLongAgo: await linkToken(8 * DAY_S),
+    },
+    // Finished mails stay 30 days for operators; a pending one stays until it is delivered or fails.
+    mailRecipient: recipient,
+    mails: {
+      sentRecently: await mail('sent', 29),
+      pendingOld: await mail('pending', 31),
+      sentLongAgo: await mail('sent', 31),
+      failedLongAgo: await mail('failed', 31),
+    },
   };
 }
 
@@ -135,6 +171,19 @@ async function expectPurged(environment: TestEnvironment, seeded: Seeded): Promi
     [seeded.userId],
   );
   expect(tombstones.map((row) => row.session_id)).toEqual([seeded.tombstones.recent]);
+  const linkTokens = await db.query<{ id: string }>(
+    'SELECT id FROM account_tokens WHERE user_id = $1',
+    [seeded.userId],
+  );
+  expect(linkTokens.map((row) => row.id).sort()).toEqual(
+    [seeded.linkTokens.live, seeded.linkTokens.expiredRecently].sort(),
+  );
+  const mails = await db.query<{ id: string }>('SELECT id FROM mail_outbox WHERE recipient = $1', [
+    seeded.mailRecipient,
+  ]);
+  expect(mails.map((row) => row.id).sort()).toEqual(
+    [seeded.mails.sentRecently, seeded.mails.pendingOld].sort(),
+  );
 }
 
 describe('session lifetime (SESSION_MAX_AGE)', () => {
@@ -244,6 +293,8 @@ describe('session purge', () => {
         usedRefreshTokens: 1,
         tombstones: 1,
         authEvents: 0,
+        accountTokens: 1,
+        mails: 2,
       });
     } finally {
       await blocker.query('ROLLBACK').catch(() => {});
@@ -256,6 +307,8 @@ describe('session purge', () => {
       usedRefreshTokens: 0,
       tombstones: 0,
       authEvents: 0,
+      accountTokens: 0,
+      mails: 0,
     });
   });
 
@@ -264,12 +317,11 @@ describe('session purge', () => {
     const service = await environment.startApp({ SESSION_PURGE_INTERVAL: '1' });
     try {
       const seeded = await seed(environment);
-      // Tombstones are the purge's last step.
+      // Mails are the purge's last step.
       await waitUntil('the timer to purge', async () => {
-        const rows = await environment.database.query(
-          'SELECT 1 FROM session_tombstones WHERE session_id = $1',
-          [seeded.tombstones.old],
-        );
+        const rows = await environment.database.query('SELECT 1 FROM mail_outbox WHERE id = $1', [
+          seeded.mails.failedLongAgo,
+        ]);
         return rows.length === 0;
       });
       await expectPurged(environment, seeded);
@@ -316,7 +368,8 @@ describe('session purge', () => {
 
     expect(await runPurgeCli(env)).toEqual({
       code: 0,
-      output: 'Purged 3 sessions, 1 used refresh tokens, 1 tombstones, 1 auth events.\n',
+      output:
+        'Purged 3 sessions, 1 used refresh tokens, 1 tombstones, 1 auth events, 1 link tokens, 2 mails.\n',
     });
     await expectPurged(environment, seeded);
     // AUDIT_RETENTION_DAYS reached the CLI: the 31-day-old event went, the 29-day-old one stayed.

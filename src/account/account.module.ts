@@ -42,6 +42,6 @@ import { PasswordResetService } from './password-reset.service.js';
     PasswordResetService,
     EmailChangeService,
   ],
-  exports: [EmailVerificationService, AccountTokensRepository],
+  exports: [EmailVerificationService, AccountTokens, AccountTokensRepository],
 })
 export class AccountModule {}

@@ -44,7 +44,7 @@ export class EmailChangeService {
     password: string,
     clientIp: string | undefined,
   ): Promise<void> {
-    await this.limits.consumeForUser('account_mail', caller.userId);
+    await this.limits.consumeAccountMail(caller.userId, 'email_change');
     const user = await this.users.confirmPassword(caller.userId, password, clientIp, 'password');
     if (newEmail === user.email) throw AccountErrors.sameEmail();
     // Checked again when the change applies; this spares a mail that could never be confirmed.
@@ -79,9 +79,10 @@ export class EmailChangeService {
       const spent = await this.tokens.spend(token, 'change_email');
       // Someone else's link: refused like an unknown one (the spend rolls back).
       if (spent.userId !== caller.userId) throw AccountErrors.unusableToken('unknown');
+      // Tokens before the user row, the order reset and verify lock in: no deadlock between them.
+      await this.tokens.voidAll(caller.userId);
       const previous = await this.users.getById(caller.userId);
       const updated = await this.users.changeEmail(caller.userId, spent.email);
-      await this.tokens.voidAll(caller.userId);
       await this.outbox.enqueue({
         to: previous.email,
         template: 'email-changed-notice',

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import { DomainError } from '../common/errors/domain-error.js';
 import type { AccountConfig } from '../config/app-config.js';
 import { ACCOUNT_CONFIG } from '../config/config-slices.js';
 import { Transactions } from '../database/transactions.js';
@@ -47,9 +48,24 @@ export class EmailVerificationService {
 
   /** A new link for the signed-in caller; ACCOUNT_EMAIL_ALREADY_VERIFIED if there is no need. */
   async resend(userId: string): Promise<void> {
-    await this.limits.consumeForUser('account_mail', userId);
+    await this.limits.consumeAccountMail(userId, 'verify_email');
     const user = await this.users.getById(userId);
     if (user.emailVerified) throw AccountErrors.alreadyVerified();
+    await this.sendVerification(user);
+  }
+
+  /**
+   * After a sign-in refused for an unverified address (REQUIRE_VERIFIED_EMAIL): the password proved
+   * who is asking and the account cannot sign in to ask for a link, so a new one goes out, within
+   * the account's mail limits (over them, the refusal alone).
+   */
+  async remindAfterRefusedLogin(user: Pick<User, 'id' | 'email'>): Promise<void> {
+    try {
+      await this.limits.consumeAccountMail(user.id, 'verify_email');
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'RATE_LIMITED') return;
+      throw error;
+    }
     await this.sendVerification(user);
   }
 

@@ -53,6 +53,8 @@ export class PasswordResetService {
       const spent = await this.tokens.spend(token, 'reset_password');
       const user = await this.users.resetPassword(spent.userId, passwordHash, spent.email);
       if (!user) throw AccountErrors.unusableToken('unknown');
+      // The other links mailed before (a second reset, an email change) die with the old password.
+      await this.tokens.voidAll(user.id);
       await this.audit.record({ userId: user.id, type: 'password_reset_completed' });
       return user.id;
     });
@@ -63,7 +65,7 @@ export class PasswordResetService {
     const user = await this.users.findByEmail(email);
     if (!user || user.status !== 'active') return;
     try {
-      await this.limits.consumeForUser('account_mail', user.id);
+      await this.limits.consumeAccountMail(user.id, 'password_reset');
     } catch (error) {
       if (error instanceof DomainError && error.code === 'RATE_LIMITED') {
         this.logger.warn({ userId: user.id }, 'password reset mail skipped: rate limited');

@@ -23,7 +23,7 @@ export const AuthErrors = {
     new DomainError(
       'AUTH_EMAIL_NOT_VERIFIED',
       'forbidden',
-      'Verify your email address first: follow the link in the verification mail.',
+      'Verify your email address first: follow the link in the verification mail (a new one is on its way).',
     ),
   tokenMissing: () =>
     new DomainError('AUTH_TOKEN_MISSING', 'unauthorized', 'A bearer access token is required.'),

@@ -4,6 +4,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { UserRole, UserStatus } from '../users/user.entity.js';
 import type { UsersService } from '../users/users.service.js';
+import type { AccountTokens } from '../account/account-tokens.js';
 import type { EmailVerificationService } from '../account/email-verification.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AuthService, type TokenPair } from './auth.service.js';
@@ -164,6 +165,7 @@ describe('AuthService.refresh', () => {
       {} as PasswordAttempts,
       metrics,
       {} as EmailVerificationService,
+      {} as AccountTokens,
       { record: () => Promise.resolve() } as unknown as AuditService,
       config,
       { requireVerifiedEmail: false },

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { storableClientIp } from '../common/http/client-address.js';
+import { AccountTokens } from '../account/account-tokens.js';
 import { EmailVerificationService } from '../account/email-verification.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AccountConfig, AuthConfig } from '../config/app-config.js';
@@ -57,6 +58,7 @@ export class AuthService {
     private readonly throttle: PasswordAttempts,
     private readonly metrics: MetricsService,
     private readonly verification: EmailVerificationService,
+    private readonly accountTokens: AccountTokens,
     private readonly audit: AuditService,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(ACCOUNT_CONFIG) private readonly account: Pick<AccountConfig, 'requireVerifiedEmail'>,
@@ -102,6 +104,7 @@ export class AuthService {
     }
     if (this.account.requireVerifiedEmail && !user.emailVerified) {
       await this.recordLoginFailed(user.id, 'email_not_verified');
+      await this.verification.remindAfterRefusedLogin(user);
       throw AuthErrors.emailNotVerified();
     }
     if (this.passwords.needsRehash(user.passwordHash)) {
@@ -223,6 +226,8 @@ export class AuthService {
       exceptSessionId: caller.sessionId,
       reason: 'password_changed',
     });
+    // A reset or email-change link mailed before would undo or bypass the new password.
+    await this.accountTokens.voidAll(user.id);
     this.metrics.recordAuth('password_changed');
     await this.audit.record({ userId: user.id, type: 'password_changed' });
   }

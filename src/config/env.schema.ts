@@ -91,7 +91,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_ACCOUNT_LINK_PER_MIN?: number;
 
   @IsOptional()
-  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  @Matches(/^smtps?:\/\/[^\s?#]+(\?tls=optional)?$/, {
+    message: 'SMTP_URL must be an smtp:// or smtps:// URL; the only option is ?tls=optional',
+  })
   SMTP_URL?: string;
   @IsOptional() @IsString() @MinLength(3) @MaxLength(320) MAIL_FROM?: string;
   @IsOptional()

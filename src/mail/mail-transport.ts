@@ -33,6 +33,34 @@ export function senderDomain(from: string): string {
   return domain.length > 0 ? domain : 'localhost';
 }
 
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|::1)$/;
+
+/**
+ * nodemailer's options for SMTP_URL. `smtps://` is TLS from the first byte; `smtp://` must upgrade
+ * with STARTTLS (a network attacker who strips the server's STARTTLS offer would otherwise read the
+ * credentials and the reset links), except to a loopback relay or with `?tls=optional` (a catcher
+ * such as Mailpit on a private network).
+ */
+export function smtpTransportOptions(smtpUrl: string) {
+  const url = new URL(smtpUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const isImplicitTls = url.protocol === 'smtps:';
+  const isPlaintextAllowed =
+    LOOPBACK_HOSTS.test(host) || url.searchParams.get('tls') === 'optional';
+  return {
+    host,
+    port: url.port ? Number(url.port) : isImplicitTls ? 465 : 587,
+    secure: isImplicitTls,
+    requireTLS: !isImplicitTls && !isPlaintextAllowed,
+    auth: url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : undefined,
+    connectionTimeout: SMTP_CONNECTION_TIMEOUT_MS,
+    greetingTimeout: SMTP_GREETING_TIMEOUT_MS,
+    socketTimeout: SMTP_SOCKET_TIMEOUT_MS,
+  };
+}
+
 const messageFields = (mail: OutgoingMail, from: string, domain: string) => ({
   from,
   to: mail.to,
@@ -42,7 +70,7 @@ const messageFields = (mail: OutgoingMail, from: string, domain: string) => ({
   messageId: `<${mail.id}@${domain}>`,
 });
 
-/** SMTP_URL set: every message goes to that server (smtp:// plain or STARTTLS, smtps:// TLS). */
+/** SMTP_URL set: every message goes to that server (smtp:// with STARTTLS, smtps:// TLS). */
 export class SmtpMailTransport extends MailTransport {
   private readonly transporter: Transporter;
   private readonly domain: string;
@@ -50,18 +78,7 @@ export class SmtpMailTransport extends MailTransport {
   constructor(private readonly config: MailConfig & { smtpUrl: string }) {
     super();
     this.domain = senderDomain(config.from);
-    const url = new URL(config.smtpUrl);
-    this.transporter = nodemailer.createTransport({
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
-      secure: url.protocol === 'smtps:',
-      auth: url.username
-        ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-        : undefined,
-      connectionTimeout: SMTP_CONNECTION_TIMEOUT_MS,
-      greetingTimeout: SMTP_GREETING_TIMEOUT_MS,
-      socketTimeout: SMTP_SOCKET_TIMEOUT_MS,
-    });
+    this.transporter = nodemailer.createTransport(smtpTransportOptions(config.smtpUrl));
   }
 
   async send(mail: OutgoingMail): Promise<void> {

@@ -7,6 +7,13 @@ import { RateLimitStore } from './rate-limit.store.js';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
+/**
+ * Mails one account can be sent a day, whoever asks: per-minute limits alone would let one client
+ * send a victim 7,200 reset mails a day.
+ */
+export const ACCOUNT_MAILS_PER_DAY = 20;
+const DAY_MS = 24 * 3600 * 1000;
+
 export interface PolicyCount {
   limit: number;
   count: number;
@@ -51,6 +58,20 @@ export class RateLimitService {
     if (!this.config.enabled) return;
     const { isExceeded, resetS } = await this.count(policy, `user:${userId}`);
     if (isExceeded) throw rateLimited(`${policy} requests for this account`, resetS);
+  }
+
+  /**
+   * Counts one mail to the account: `kind` has its own per-minute window (a stranger asking for
+   * reset mails does not use up the owner's own resends), and all kinds share a daily cap.
+   */
+  async consumeAccountMail(userId: string, kind: string): Promise<void> {
+    if (!this.config.enabled) return;
+    const perMinute = await this.count('account_mail', `user:${userId}:${kind}`);
+    if (perMinute.isExceeded) throw rateLimited('mails to this account', perMinute.resetS);
+    const perDay = await this.store.hit(`account_mail_day:user:${userId}`, DAY_MS);
+    if (perDay.count > ACCOUNT_MAILS_PER_DAY) {
+      throw rateLimited('mails to this account today', Math.ceil(perDay.resetMs / 1000));
+    }
   }
 
   private limitFor(policy: RateLimitPolicy): number {

@@ -11,9 +11,12 @@ export interface NewUser {
   passwordHash: string;
   displayName: string | null;
   roles?: UserRole[];
+  emailVerified?: boolean;
 }
 
-export type UserChanges = Partial<Pick<User, 'displayName' | 'roles' | 'status' | 'passwordHash'>>;
+export type UserChanges = Partial<
+  Pick<User, 'displayName' | 'roles' | 'status' | 'passwordHash' | 'emailVerified'>
+>;
 
 export interface UserPageQuery {
   limit: number;
@@ -191,14 +194,15 @@ export class UsersRepository {
   }
 
   /**
-   * Sets the password from a reset link mailed to `linkEmail`: a credentials change (sessions end),
-   * and proof that the owner reads that address if it is still the account's.
+   * Sets the password from a reset link mailed to `linkEmail`, if that is still the address of an
+   * active account (null otherwise: a link mailed to an address the account left resets nothing): a
+   * credentials change (sessions end), and proof that the owner reads that address.
    */
   async resetPassword(id: string, passwordHash: string, linkEmail: string): Promise<User | null> {
     return this.updateReturning(
-      `UPDATE users SET password_hash = $2, email_verified = email_verified OR email = $3,
+      `UPDATE users SET password_hash = $2, email_verified = TRUE,
          credentials_version = credentials_version + 1, version = version + 1, updated_at = now()
-       WHERE id = $1 RETURNING *`,
+       WHERE id = $1 AND email = $3 AND status = 'active' RETURNING *`,
       [id, passwordHash, linkEmail],
     );
   }

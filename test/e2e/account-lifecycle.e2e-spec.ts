@@ -236,6 +236,57 @@ describe('account lifecycle over real SMTP', () => {
       });
     });
 
+    it('spends one link once when two resets race with it', async () => {
+      const user = await registerUser(service.server);
+      await forgot(user.email);
+      const token = await tokenFromMail(user.email, RESET);
+      const answers = await Promise.all(
+        ['racing passphrase number one', 'racing passphrase number two'].map((newPassword) =>
+          api(service).post('/api/v1/auth/password/reset').send({ token, newPassword }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status).sort()).toEqual([204, 400]);
+      expect(answers.find((answer) => answer.status === 400)?.body).toMatchObject({
+        code: 'ACCOUNT_TOKEN_USED',
+      });
+    });
+
+    it('voids a pending reset link when the password is changed, or the account moves or is disabled', async () => {
+      const reset = (token: string) =>
+        api(service)
+          .post('/api/v1/auth/password/reset')
+          .send({ token, newPassword: 'a completely new passphrase 79' });
+
+      const changed = await createSignedInUser(service.server);
+      await forgot(changed.email);
+      const beforeChange = await tokenFromMail(changed.email, RESET);
+      const change = await api(service)
+        .post('/api/v1/auth/password')
+        .set('Authorization', changed.bearer)
+        .send({ currentPassword: changed.password, newPassword: 'the owner chose this one 80' });
+      expect(change.status).toBe(204);
+      expectProblem(await reset(beforeChange), 400, 'ACCOUNT_TOKEN_INVALID');
+
+      // The link went to an address the account has left (by any path): it resets nothing.
+      const moved = await registerUser(service.server);
+      await forgot(moved.email);
+      const toOldAddress = await tokenFromMail(moved.email, RESET);
+      await service.environment.database.query(`UPDATE users SET email = $2 WHERE id = $1`, [
+        moved.id,
+        buildUser().email,
+      ]);
+      expectProblem(await reset(toOldAddress), 400, 'ACCOUNT_TOKEN_INVALID');
+
+      const disabled = await registerUser(service.server);
+      await forgot(disabled.email);
+      const beforeDisable = await tokenFromMail(disabled.email, RESET);
+      await service.environment.database.query(
+        `UPDATE users SET status = 'disabled' WHERE id = $1`,
+        [disabled.id],
+      );
+      expectProblem(await reset(beforeDisable), 400, 'ACCOUNT_TOKEN_INVALID');
+    });
+
     it('refuses an expired reset link', async () => {
       const user = await registerUser(service.server);
       await forgot(user.email);
@@ -426,6 +477,49 @@ describe('account lifecycle over real SMTP', () => {
   });
 });
 
+describe('mail limits per account', () => {
+  // Each request from its own address (through a trusted proxy): what limits is the account's count.
+  const service = useTestApp(() => ({
+    ...mailEnvironment(),
+    RATE_LIMIT_ACCOUNT_MAIL_PER_MIN: '3',
+    TRUST_PROXY: '1',
+  }));
+  const settled = () => service.app.get(BackgroundTasks).settled();
+
+  it("keeps a stranger's reset requests from using up the owner's resends", async () => {
+    const user = await createSignedInUser(service.server);
+    await smtp.waitForMail(user.email, 1); // verification
+    const forgotFrom = (address: string) =>
+      api(service)
+        .post('/api/v1/auth/password/forgot')
+        .set('X-Forwarded-For', address)
+        .send({ email: user.email });
+    for (const host of [1, 2, 3, 4]) {
+      // Over the account's limit the stranger still gets 202, but no fourth mail goes out.
+      expect((await forgotFrom(`203.0.113.${host}`)).status).toBe(202);
+    }
+    await settled();
+    const resend = await api(service)
+      .post('/api/v1/auth/verify-email/resend')
+      .set('X-Forwarded-For', '198.51.100.1')
+      .set('Authorization', user.bearer);
+    expect(resend.status).toBe(202);
+
+    await smtp.waitForMail(user.email, 5);
+    const rows = await service.environment.database.query<{ template: string }>(
+      'SELECT template FROM mail_outbox WHERE recipient = $1',
+      [user.email],
+    );
+    expect(rows.map((row) => row.template).sort()).toEqual([
+      'password-reset',
+      'password-reset',
+      'password-reset',
+      'verify-email',
+      'verify-email',
+    ]);
+  });
+});
+
 describe('REQUIRE_VERIFIED_EMAIL', () => {
   const service = useTestApp(() => ({ ...mailEnvironment(), REQUIRE_VERIFIED_EMAIL: 'true' }));
 
@@ -436,8 +530,30 @@ describe('REQUIRE_VERIFIED_EMAIL', () => {
 
     expectProblem(await signIn('not the password'), 401, 'AUTH_INVALID_CREDENTIALS');
     expectProblem(await signIn(user.password), 403, 'AUTH_EMAIL_NOT_VERIFIED');
-    const token = await tokenFromMail(user.email, VERIFY);
+    // The refusal mailed a new link, which voided the registration's.
+    const token = await tokenFromMail(user.email, VERIFY, 2);
     expect((await api(service).post('/api/v1/auth/verify-email').send({ token })).status).toBe(204);
+    expect((await signIn(user.password)).status).toBe(200);
+  });
+
+  it('mails a new link when the right password meets an unverified address, never for a wrong one', async () => {
+    const user = await registerUser(service.server);
+    const registrationLink = await tokenFromMail(user.email, VERIFY, 1);
+    // The first link expired unused: the account cannot sign in to ask for another.
+    await service.environment.database.query(
+      `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+      [user.id],
+    );
+    const signIn = (password: string) =>
+      api(service).post('/api/v1/auth/login').send({ email: user.email, password });
+    expectProblem(await signIn('not the password'), 401, 'AUTH_INVALID_CREDENTIALS');
+    expectProblem(await signIn(user.password), 403, 'AUTH_EMAIL_NOT_VERIFIED');
+    const newLink = await tokenFromMail(user.email, VERIFY, 2);
+    expect(newLink).not.toBe(registrationLink);
+    expect(smtp.mailsTo(user.email)).toHaveLength(2);
+    expect(
+      (await api(service).post('/api/v1/auth/verify-email').send({ token: newLink })).status,
+    ).toBe(204);
     expect((await signIn(user.password)).status).toBe(200);
   });
 });

@@ -39,9 +39,11 @@ describe('admin bootstrap from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
 
   it('creates an admin at startup who can sign in and list users', async () => {
     const email = uniqueEmail('boot');
+    // The operator vouches for the address: an unverified admin would be locked out for good.
     const service = await environment().startApp({
       ADMIN_EMAIL: email.toUpperCase(),
       ADMIN_PASSWORD,
+      REQUIRE_VERIFIED_EMAIL: 'true',
     });
 
     const rows = await rowsFor(email);
@@ -217,7 +219,11 @@ describe('admin bootstrap with no active admin', () => {
       .set('Authorization', user.bearer);
     expect(denied.status).toBe(403);
 
-    const promoted = await environment().startApp({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD });
+    const promoted = await environment().startApp({
+      ADMIN_EMAIL: user.email,
+      ADMIN_PASSWORD,
+      REQUIRE_VERIFIED_EMAIL: 'true',
+    });
 
     const rows = await rowsFor(user.email);
     expect(rows).toHaveLength(1);

@@ -32,9 +32,23 @@ function tokenChain({ template, tokens, field }) {
   };
 }
 
+// "%UNIQUE%" in the body takes the run's prefix and a counter: no two requests repeat it.
+function unique({ template, prefix }) {
+  let sequence = 0;
+  return {
+    ...template,
+    setupRequest: (request) => {
+      sequence += 1;
+      return { ...request, body: template.body.replace('%UNIQUE%', `${prefix}-${sequence}`) };
+    },
+  };
+}
+
 const requests = job.chain
   ? [tokenChain(job.chain)]
-  : [{ ...job.requests[0], setupRequest: roundRobin(job.requests) }];
+  : job.unique
+    ? [unique(job.unique)]
+    : [{ ...job.requests[0], setupRequest: roundRobin(job.requests) }];
 
 const result = await autocannon({
   url: job.url,

@@ -85,3 +85,15 @@ export async function seedUsers(databaseUrl, count, passwordHash) {
     await client.query('ANALYZE users');
   });
 }
+
+/** The outbox's rows by status: `{ pending, sent, failed }`. */
+export async function outboxCounts(databaseUrl) {
+  return withClient(databaseUrl, async (client) => {
+    const { rows } = await client.query(
+      'SELECT status, count(*)::int AS count FROM mail_outbox GROUP BY status',
+    );
+    const counts = { pending: 0, sent: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = row.count;
+    return counts;
+  });
+}

@@ -48,7 +48,9 @@ const requestLine = ({ method, path: target, body = '', headers = {} }) =>
 
 /**
  * One load run. `job`: { url, connections, durationS, requests: [{method, path, headers, body}],
- * chain?: { template, tokens, field }, delayMs? }. `workDir` holds the generator's input files.
+ * chain?: { template, tokens, field }, unique?: { template }, delayMs? }. With `unique`, every
+ * request is the template with "%UNIQUE%" in its body replaced by a value no other request of the
+ * run uses (the run's id, the wrk thread and a counter). `workDir` holds the generator's input files.
  */
 export async function runLoad(generator, job, workDir, { threads = 1 } = {}) {
   const id = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
@@ -56,7 +58,8 @@ export async function runLoad(generator, job, workDir, { threads = 1 } = {}) {
   let raw;
   if (generator.name === 'wrk') {
     const requestsFile = path.join(workDir, `requests-${id}.tsv`);
-    const lines = job.chain ? [requestLine(job.chain.template)] : job.requests.map(requestLine);
+    const template = job.chain?.template ?? job.unique?.template;
+    const lines = template ? [requestLine(template)] : job.requests.map(requestLine);
     writeFileSync(requestsFile, `${lines.join('\n')}\n`);
     const env = {
       ...process.env,
@@ -64,6 +67,8 @@ export async function runLoad(generator, job, workDir, { threads = 1 } = {}) {
       BENCH_THREADS: String(threads),
       BENCH_DELAY_MS: String(job.delayMs ?? 0),
     };
+    // Each wrk process gets its own prefix: warm-up and rounds never repeat a value.
+    if (job.unique) env.BENCH_UNIQUE = id;
     if (job.chain) {
       env.BENCH_TOKENS = path.join(workDir, `tokens-${id}.txt`);
       env.BENCH_CHAIN_FIELD = job.chain.field;
@@ -82,7 +87,8 @@ export async function runLoad(generator, job, workDir, { threads = 1 } = {}) {
     raw = await collect(spawn('wrk', args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   } else {
     const jobFile = path.join(workDir, `job-${id}.json`);
-    writeFileSync(jobFile, JSON.stringify(job));
+    const withPrefix = job.unique ? { ...job, unique: { ...job.unique, prefix: id } } : job;
+    writeFileSync(jobFile, JSON.stringify(withPrefix));
     raw = await collect(
       spawn(process.execPath, [path.join(here, 'autocannon-worker.mjs'), jobFile], {
         cwd: path.resolve(here, '..'),

@@ -16,6 +16,7 @@ import {
   createDatabase,
   deleteRedisKeys,
   dropDatabase,
+  outboxCounts,
   seedUsers,
   userEmail,
 } from './backing-services.mjs';
@@ -32,7 +33,8 @@ import {
 } from './processes.mjs';
 import { formatProfile, summarizeProfile } from './profile-summary.mjs';
 import { printReport, runtimeLabel, writeReport } from './report.mjs';
-import { defineScenarios, evaluateTargets, PROBE } from './scenarios.mjs';
+import { defineScenarios, evaluateTargets, PROBE, withUnique } from './scenarios.mjs';
+import { startSmtpSink } from './smtp-sink.mjs';
 import { majorOf, PRODUCTION_NODE_MAJOR, productionNode } from '../scripts/production-node.mjs';
 
 const PASSWORD = 'bench-Password-7f3kq9';
@@ -150,7 +152,7 @@ function productionNodeOptions() {
 
 /** Production settings (as in deploy/k8s), with limits raised so the benchmark is never throttled. */
 function serviceEnvironment(
-  { databaseUrl, redisUrl, prefix, dataDir, keyFile, nodeOptions },
+  { databaseUrl, redisUrl, prefix, dataDir, keyFile, nodeOptions, smtpUrl },
   overrides = {},
 ) {
   const passThrough = ['PATH', 'HOME', 'TMPDIR', 'UV_THREADPOOL_SIZE'].filter(
@@ -170,6 +172,10 @@ function serviceEnvironment(
     MIGRATIONS_RUN: 'false',
     CORS_ORIGINS: 'https://app.example.com',
     ALLOWED_HOSTS: '127.0.0.1,localhost',
+    // Production refuses to start without both; the mails go to bench/smtp-sink.mjs.
+    SMTP_URL: smtpUrl,
+    MAIL_FROM: 'Bench <no-reply@bench.test>',
+    APP_URL: 'https://app.example.com',
     // Long enough for a whole run, so the access tokens signed at the start stay valid.
     ACCESS_TOKEN_TTL: '86400',
     RATE_LIMIT_LOGIN_PER_MIN: '1000000',
@@ -178,6 +184,8 @@ function serviceEnvironment(
     RATE_LIMIT_LOGIN_FAILURES: '1000000',
     RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '1000000',
     RATE_LIMIT_PASSWORD_PER_MIN: '1000000',
+    RATE_LIMIT_ACCOUNT_MAIL_PER_MIN: '1000000',
+    RATE_LIMIT_ACCOUNT_LINK_PER_MIN: '1000000',
     SHUTDOWN_DRAIN_MS: '0',
     ...overrides,
   };
@@ -235,8 +243,10 @@ class Cleanup {
 }
 
 async function preflight(scenario, serviceUrl) {
-  if (!scenario.requests) return;
-  const [first] = scenario.requests();
+  if (!scenario.requests && !scenario.unique) return;
+  const [first] = scenario.unique
+    ? [withUnique(scenario.unique.template, `preflight-${randomBytes(4).toString('hex')}`)]
+    : scenario.requests();
   const answer = await send(serviceUrl, first);
   if (answer.status < 200 || answer.status > 299) {
     throw new Error(`${scenario.name}: the service answered ${answer.status}: ${answer.text}`);
@@ -283,8 +293,12 @@ async function measureScenario(scenario, context) {
           durationS,
           chain: await scenario.chain(chainTokensNeeded(scenario.connections, threads)),
         }
-      : { ...common, url: serviceUrl, durationS, requests: scenario.requests() };
-  const baselineRequest = scenario.baselineRequest ?? scenario.requests()[0];
+      : scenario.unique
+        ? { ...common, url: serviceUrl, durationS, unique: scenario.unique }
+        : { ...common, url: serviceUrl, durationS, requests: scenario.requests() };
+  const baselineRequest =
+    scenario.baselineRequest ??
+    (scenario.unique ? withUnique(scenario.unique.template, 'baseline') : scenario.requests()[0]);
   const baselineJob = (durationS) => ({
     ...common,
     url: baselineUrl,
@@ -332,6 +346,29 @@ async function measureScenario(scenario, context) {
     rssAfterMiB: memoryOf(context.service.pid).rssMiB,
     rounds: rounds.map((r) => ({ baseline: summary(r.baseline), service: summary(r.service) })),
   };
+}
+
+const OUTBOX_DRAIN_TIMEOUT_MS = 120_000;
+
+/**
+ * Waits until the outbox holds nothing pending, so the sends a scenario queued neither spill into
+ * the next scenario nor go uncounted: `{ sent, failed, pending, accepted, drainMs }`, `accepted`
+ * being what the SMTP sink received (all mails of the run so far) and `drainMs` how long the
+ * worker needed after the load stopped.
+ */
+async function drainOutbox(databaseUrl, smtpSink) {
+  const started = performance.now();
+  let counts = await outboxCounts(databaseUrl);
+  while (counts.pending > 0 && performance.now() - started < OUTBOX_DRAIN_TIMEOUT_MS) {
+    await sleep(100);
+    counts = await outboxCounts(databaseUrl);
+  }
+  const drainMs = performance.now() - started;
+  log(
+    `  outbox: ${counts.sent} sent, ${counts.failed} failed, ${counts.pending} pending after ` +
+      `${drainMs.toFixed(0)} ms; the SMTP sink accepted ${smtpSink.accepted}`,
+  );
+  return { ...counts, accepted: smtpSink.accepted, drainMs };
 }
 
 /** Full login load and a light health probe at once: does hashing starve the event loop? */
@@ -397,12 +434,14 @@ async function profileScenario(scenario, context, startInstance) {
           durationS,
           chain: await scenario.chain(chainTokensNeeded(scenario.connections)),
         }
-      : {
-          url: serviceUrl,
-          connections: scenario.connections,
-          durationS,
-          requests: scenario.requests(),
-        };
+      : scenario.unique
+        ? { url: serviceUrl, connections: scenario.connections, durationS, unique: scenario.unique }
+        : {
+            url: serviceUrl,
+            connections: scenario.connections,
+            durationS,
+            requests: scenario.requests(),
+          };
   const { generator, workDir, options } = context;
   await runLoad(generator, await job(options.warmupS), workDir);
   const measuredJob = await job(options.profileS);
@@ -464,6 +503,9 @@ async function main() {
     cleanup.add('drop the database', () => dropDatabase(options.databaseServerUrl, databaseName));
     const prefix = `bench:${runId}:`;
     cleanup.add('delete the Redis keys', () => deleteRedisKeys(options.redisUrl, prefix));
+    // Stopped after the service (cleanup runs last first), which may be sending when it stops.
+    const smtpSink = await startSmtpSink();
+    cleanup.add('stop the SMTP sink', () => smtpSink.stop());
     cleanup.add('stop the processes', () => Promise.all([...running].map((p) => p.stop())));
 
     const dataDir = path.join(workDir, 'data');
@@ -472,6 +514,7 @@ async function main() {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     const environment = serviceEnvironment({
+      smtpUrl: smtpSink.url,
       databaseUrl,
       redisUrl: options.redisUrl,
       prefix,
@@ -615,6 +658,9 @@ async function main() {
         if (interrupted) return;
         log(`${scenario.name} (${scenario.label}, ${scenario.connections} connections)`);
         results.scenarios[scenario.name] = await measureScenario(scenario, context);
+        if (scenario.sendsMail) {
+          results.scenarios[scenario.name].mail = await drainOutbox(databaseUrl, smtpSink);
+        }
       }
       if (withProbe) {
         log('health-during-login (full login load + a health probe)');

@@ -2,11 +2,14 @@
 -- separated by tabs: method, path, body, then header name/value pairs. Requests are sent round
 -- robin. With BENCH_TOKENS (a file of refresh tokens, one a line) the single request line is a
 -- template: "%TOKEN%" in its body takes a token from this thread's pool, and every 2xx answer
--- gives its BENCH_CHAIN_FIELD back to the pool, so each token is used exactly once.
+-- gives its BENCH_CHAIN_FIELD back to the pool, so each token is used exactly once. With
+-- BENCH_UNIQUE (a prefix of this run's own) the single request line is a template too: "%UNIQUE%"
+-- in its body becomes prefix-thread-counter, so no two requests of any thread repeat it.
 -- done() prints one line "BENCH_JSON {...}" (latencies in microseconds).
 
 local requests_file = os.getenv("BENCH_REQUESTS")
 local tokens_file = os.getenv("BENCH_TOKENS")
+local unique_prefix = os.getenv("BENCH_UNIQUE")
 local chain_field = os.getenv("BENCH_CHAIN_FIELD") or "refreshToken"
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local thread_count = tonumber(os.getenv("BENCH_THREADS") or "1")
@@ -56,7 +59,7 @@ function init(_)
   for line in io.lines(requests_file) do
     if line ~= "" then
       local request = parse(line)
-      if tokens_file then
+      if tokens_file or unique_prefix then
         template = request
       else
         table.insert(prepared, wrk.format(request.method, request.path, request.headers, request.body))
@@ -95,6 +98,15 @@ if tokens_file then
     if token then
       table.insert(pool, token)
     end
+  end
+elseif unique_prefix then
+  local sequence = 0
+
+  function request()
+    sequence = sequence + 1
+    local value = unique_prefix .. "-" .. (thread_index or 1) .. "-" .. sequence
+    local body = string.gsub(template.body, "%%UNIQUE%%", value)
+    return wrk.format(template.method, template.path, template.headers, body)
   end
 else
   function request()

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigValidationError, loadAppConfig } from './app-config.js';
 
@@ -10,6 +11,8 @@ function productionEnv(overrides: Environment = {}): Environment {
     REDIS_URL: 'redis://cache:6379',
     JWT_PRIVATE_KEY_FILE: '/run/secrets/jwt-private.pem',
     CORS_ORIGINS: 'https://app.example.com',
+    SMTP_URL: 'smtp://mailer:secret@smtp.example.com:587',
+    APP_URL: 'https://app.example.com',
     ...overrides,
   };
 }
@@ -90,6 +93,8 @@ describe('loadAppConfig', () => {
         registerPerMinute: 10,
         refreshPerMinute: 60,
         passwordPerMinute: 5,
+        accountMailPerMinute: 5,
+        accountLinkPerMinute: 20,
       });
       expect(config.cache.ttlS).toBe(60);
       expect(config.docs.enabled).toBe(true);
@@ -100,6 +105,32 @@ describe('loadAppConfig', () => {
       expect(config.metrics.token).toBeUndefined();
       expect(config.admin).toEqual({ email: undefined, password: undefined });
       expect(config.shutdown).toEqual({ drainMs: 0, timeoutMs: 15_000 });
+    });
+
+    it('writes mail to .data/outbox instead of sending it, polling the outbox every second with 8 attempts from 30 s apart', () => {
+      expect(config.mail).toEqual({
+        smtpUrl: undefined,
+        from: 'User Auth Service <no-reply@localhost>',
+        outboxDir: join('.data', 'outbox'),
+        pollIntervalMs: 1000,
+        maxAttempts: 8,
+        retryBaseMs: 30_000,
+      });
+    });
+
+    it('links mails to localhost:3000 with 24-hour verification and 30-minute reset tokens, unverified logins allowed and no cookies', () => {
+      expect(config.account).toEqual({
+        appUrl: 'http://localhost:3000',
+        requireVerifiedEmail: false,
+        verifyTokenTtlS: 24 * 3600,
+        resetTokenTtlS: 30 * 60,
+        cookies: false,
+        corsOrigins: [],
+      });
+    });
+
+    it('keeps the audit trail for a year', () => {
+      expect(config.audit).toEqual({ retentionDays: 365 });
     });
 
     it('treats empty strings as unset', () => {
@@ -221,6 +252,62 @@ describe('loadAppConfig', () => {
       });
     });
 
+    it('reads the mail, outbox and account link settings', () => {
+      const config = loadAppConfig({
+        SMTP_URL: 'smtps://mailer:p%40ss@smtp.example.com:465',
+        MAIL_FROM: 'Accounts <accounts@example.com>',
+        APP_URL: 'https://app.example.com/portal/',
+        OUTBOX_POLL_INTERVAL_MS: '250',
+        OUTBOX_MAX_ATTEMPTS: '3',
+        OUTBOX_RETRY_BASE_MS: '1000',
+        REQUIRE_VERIFIED_EMAIL: 'true',
+        VERIFY_TOKEN_TTL: '3600',
+        RESET_TOKEN_TTL: '600',
+        AUDIT_RETENTION_DAYS: '90',
+        AUTH_COOKIES: 'yes',
+        RATE_LIMIT_ACCOUNT_MAIL_PER_MIN: '2',
+        RATE_LIMIT_ACCOUNT_LINK_PER_MIN: '7',
+        CORS_ORIGINS: 'https://app.example.com',
+      });
+      expect(config.mail).toMatchObject({
+        smtpUrl: 'smtps://mailer:p%40ss@smtp.example.com:465',
+        from: 'Accounts <accounts@example.com>',
+        pollIntervalMs: 250,
+        maxAttempts: 3,
+        retryBaseMs: 1000,
+      });
+      expect(config.account).toEqual({
+        appUrl: 'https://app.example.com/portal',
+        requireVerifiedEmail: true,
+        verifyTokenTtlS: 3600,
+        resetTokenTtlS: 600,
+        cookies: true,
+        corsOrigins: ['https://app.example.com'],
+      });
+      expect(config.audit.retentionDays).toBe(90);
+      expect(config.rateLimit).toMatchObject({ accountMailPerMinute: 2, accountLinkPerMinute: 7 });
+    });
+
+    it.each([
+      'smtp://smtp.example.com',
+      'smtp://mailpit:1025',
+      'smtps://user:pass@smtp.example.com:465',
+      'smtp://[::1]:2525',
+    ])('accepts the SMTP_URL %p', (url) => {
+      expect(loadAppConfig({ SMTP_URL: url }).mail.smtpUrl).toBe(url);
+    });
+
+    it.each(['no-reply@example.com', 'Accounts <no-reply@example.com>', '"Acme, Inc." <a@b.io>'])(
+      'accepts the MAIL_FROM %p',
+      (from) => {
+        expect(loadAppConfig({ MAIL_FROM: from }).mail.from).toBe(from);
+      },
+    );
+
+    it('writes no .eml files with DATA_DIR=:memory:', () => {
+      expect(loadAppConfig({ DATA_DIR: ':memory:' }).mail.outboxDir).toBeUndefined();
+    });
+
     it('accepts a 16-character metrics token', () => {
       expect(loadAppConfig({ METRICS_TOKEN: 'a'.repeat(16) }).metrics.token).toBe('a'.repeat(16));
     });
@@ -274,6 +361,95 @@ describe('loadAppConfig', () => {
       ],
     ])('refuses %s', (_case, environment, variable) => {
       expect(refusedVariables(environment)).toEqual([variable]);
+    });
+
+    it.each<[string, Environment, string]>([
+      ['an http:// SMTP_URL', { SMTP_URL: 'http://smtp.example.com' }, 'SMTP_URL'],
+      ['a bare SMTP host', { SMTP_URL: 'smtp.example.com:587' }, 'SMTP_URL'],
+      ['an SMTP_URL without a host', { SMTP_URL: 'smtps://' }, 'SMTP_URL'],
+      ['an SMTP_URL with only credentials', { SMTP_URL: 'smtp://user:pass@' }, 'SMTP_URL'],
+      ['an SMTP_URL with a port out of range', { SMTP_URL: 'smtp://mail:99999' }, 'SMTP_URL'],
+      ['an SMTP_URL with a named port', { SMTP_URL: 'smtp://mail:smtp' }, 'SMTP_URL'],
+      ['an SMTP_URL with spaces', { SMTP_URL: 'smtp://mail host:25' }, 'SMTP_URL'],
+      ['a MAIL_FROM without an address', { MAIL_FROM: 'Accounts' }, 'MAIL_FROM'],
+      ['a MAIL_FROM with an unclosed address', { MAIL_FROM: 'Accounts <a@b.io' }, 'MAIL_FROM'],
+      ['a MAIL_FROM with a header break', { MAIL_FROM: 'a@b.io\r\nBcc: x@y.io' }, 'MAIL_FROM'],
+      ['a MAIL_FROM over 320 characters', { MAIL_FROM: `${'a'.repeat(320)}@b.io` }, 'MAIL_FROM'],
+      ['an APP_URL without a scheme', { APP_URL: 'app.example.com' }, 'APP_URL'],
+      ['an ftp:// APP_URL', { APP_URL: 'ftp://app.example.com' }, 'APP_URL'],
+      ['an APP_URL with a query', { APP_URL: 'https://app.example.com/?a=1' }, 'APP_URL'],
+      ['an APP_URL with a fragment', { APP_URL: 'https://app.example.com/#/' }, 'APP_URL'],
+      ['an APP_URL with a port out of range', { APP_URL: 'http://app:70000' }, 'APP_URL'],
+      ['an APP_URL without a host', { APP_URL: 'https://' }, 'APP_URL'],
+      [
+        'an OUTBOX_POLL_INTERVAL_MS under 100',
+        { OUTBOX_POLL_INTERVAL_MS: '99' },
+        'OUTBOX_POLL_INTERVAL_MS',
+      ],
+      [
+        'an OUTBOX_POLL_INTERVAL_MS over a minute',
+        { OUTBOX_POLL_INTERVAL_MS: '60001' },
+        'OUTBOX_POLL_INTERVAL_MS',
+      ],
+      ['an OUTBOX_MAX_ATTEMPTS of zero', { OUTBOX_MAX_ATTEMPTS: '0' }, 'OUTBOX_MAX_ATTEMPTS'],
+      ['an OUTBOX_MAX_ATTEMPTS over 50', { OUTBOX_MAX_ATTEMPTS: '51' }, 'OUTBOX_MAX_ATTEMPTS'],
+      ['an OUTBOX_RETRY_BASE_MS under 100', { OUTBOX_RETRY_BASE_MS: '50' }, 'OUTBOX_RETRY_BASE_MS'],
+      [
+        'an OUTBOX_RETRY_BASE_MS over an hour',
+        { OUTBOX_RETRY_BASE_MS: '3600001' },
+        'OUTBOX_RETRY_BASE_MS',
+      ],
+      [
+        'an OUTBOX_RETRY_BASE_MS in seconds',
+        { OUTBOX_RETRY_BASE_MS: '30s' },
+        'OUTBOX_RETRY_BASE_MS',
+      ],
+      [
+        'a REQUIRE_VERIFIED_EMAIL that is not a boolean',
+        { REQUIRE_VERIFIED_EMAIL: 'sometimes' },
+        'REQUIRE_VERIFIED_EMAIL',
+      ],
+      ['a VERIFY_TOKEN_TTL under a minute', { VERIFY_TOKEN_TTL: '59' }, 'VERIFY_TOKEN_TTL'],
+      ['a VERIFY_TOKEN_TTL over 30 days', { VERIFY_TOKEN_TTL: '2592001' }, 'VERIFY_TOKEN_TTL'],
+      ['a RESET_TOKEN_TTL under a minute', { RESET_TOKEN_TTL: '30' }, 'RESET_TOKEN_TTL'],
+      ['a RESET_TOKEN_TTL over a day', { RESET_TOKEN_TTL: '86401' }, 'RESET_TOKEN_TTL'],
+      ['a RESET_TOKEN_TTL in minutes', { RESET_TOKEN_TTL: '30m' }, 'RESET_TOKEN_TTL'],
+      ['an AUDIT_RETENTION_DAYS of zero', { AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS'],
+      [
+        'an AUDIT_RETENTION_DAYS over 100 years',
+        { AUDIT_RETENTION_DAYS: '36501' },
+        'AUDIT_RETENTION_DAYS',
+      ],
+      ['an AUTH_COOKIES that is not a boolean', { AUTH_COOKIES: 'cookie' }, 'AUTH_COOKIES'],
+      [
+        'a RATE_LIMIT_ACCOUNT_MAIL_PER_MIN of zero',
+        { RATE_LIMIT_ACCOUNT_MAIL_PER_MIN: '0' },
+        'RATE_LIMIT_ACCOUNT_MAIL_PER_MIN',
+      ],
+      [
+        'a fractional RATE_LIMIT_ACCOUNT_LINK_PER_MIN',
+        { RATE_LIMIT_ACCOUNT_LINK_PER_MIN: '1.5' },
+        'RATE_LIMIT_ACCOUNT_LINK_PER_MIN',
+      ],
+    ])('refuses %s', (_case, environment, variable) => {
+      expect(refusedVariables(environment)).toEqual([variable]);
+    });
+
+    it('says what SMTP_URL, MAIL_FROM and APP_URL must look like', () => {
+      expect(
+        problemsOf({ SMTP_URL: 'mail.example.com', MAIL_FROM: 'Accounts', APP_URL: 'app' }).sort(),
+      ).toEqual([
+        'APP_URL must be an http:// or https:// URL with a host and no query or fragment, e.g. https://app.example.com',
+        'MAIL_FROM must be an address or "Name <address>", e.g. Accounts <no-reply@example.com>',
+        'SMTP_URL must be an smtp:// or smtps:// URL with a host, e.g. smtp://user:pass@host:587',
+      ]);
+    });
+
+    it('names the variable and its bound when a number is out of range', () => {
+      expect(problemsOf({ OUTBOX_MAX_ATTEMPTS: '0', RESET_TOKEN_TTL: '86401' }).sort()).toEqual([
+        'OUTBOX_MAX_ATTEMPTS must not be less than 1',
+        'RESET_TOKEN_TTL must not be greater than 86400',
+      ]);
     });
 
     it('refuses ADMIN_EMAIL without ADMIN_PASSWORD', () => {
@@ -371,6 +547,51 @@ describe('loadAppConfig', () => {
       ).toEqual(['CORS_ORIGINS']);
     });
 
+    it('refuses to run without SMTP_URL, which would only write .eml files', () => {
+      expect(problemsOf(productionEnv({ SMTP_URL: undefined }))).toEqual([
+        'SMTP_URL is required in production (development delivery only writes .eml files)',
+      ]);
+      expect(refusedVariables(productionEnv({ SMTP_URL: ' ' }))).toEqual(['SMTP_URL']);
+    });
+
+    it('refuses to run without APP_URL, which would link mails to localhost', () => {
+      expect(problemsOf(productionEnv({ APP_URL: undefined }))).toEqual([
+        'APP_URL is required in production (the links in account mails point at it)',
+      ]);
+      expect(refusedVariables(productionEnv({ APP_URL: '' }))).toEqual(['APP_URL']);
+    });
+
+    it('reports a malformed SMTP_URL or APP_URL once, not also as missing', () => {
+      expect(
+        refusedVariables(productionEnv({ SMTP_URL: 'mail:25', APP_URL: 'app.example.com' })).sort(),
+      ).toEqual(['APP_URL', 'SMTP_URL']);
+      expect(problemsOf(productionEnv({ SMTP_URL: 'mail:25', APP_URL: 'x' }))).toHaveLength(2);
+    });
+
+    it('refuses an http:// APP_URL other than localhost: the links carry reset tokens', () => {
+      expect(problemsOf(productionEnv({ APP_URL: 'http://app.example.com' }))).toEqual([
+        'APP_URL must be https:// in production (the links carry reset tokens); http:// only for localhost',
+      ]);
+      for (const local of ['http://localhost:8080', 'http://127.0.0.1:3000/app']) {
+        expect(loadAppConfig(productionEnv({ APP_URL: local })).account.appUrl).toBe(local);
+      }
+    });
+
+    it('accepts ?tls=optional as the only SMTP_URL option', () => {
+      const url = 'smtp://mailpit:1025?tls=optional';
+      expect(loadAppConfig(productionEnv({ SMTP_URL: url })).mail.smtpUrl).toBe(url);
+      expect(refusedVariables(productionEnv({ SMTP_URL: 'smtp://mailpit:1025?tls=off' }))).toEqual([
+        'SMTP_URL',
+      ]);
+      expect(refusedVariables(productionEnv({ SMTP_URL: 'smtp://m:25#x' }))).toEqual(['SMTP_URL']);
+    });
+
+    it('sends mail over SMTP and links to APP_URL', () => {
+      const config = loadAppConfig(productionEnv());
+      expect(config.mail.smtpUrl).toBe('smtp://mailer:secret@smtp.example.com:587');
+      expect(config.account.appUrl).toBe('https://app.example.com');
+    });
+
     it('refuses TRUST_PROXY=true, which lets any client pick its address', () => {
       expect(refusedVariables(productionEnv({ TRUST_PROXY: 'true' }))).toEqual(['TRUST_PROXY']);
       expect(refusedVariables(productionEnv({ TRUST_PROXY: ' TRUE ' }))).toEqual(['TRUST_PROXY']);
@@ -394,10 +615,12 @@ describe('loadAppConfig', () => {
 
     it('reports every missing production requirement at once', () => {
       expect(refusedVariables({ NODE_ENV: 'production', CORS_ORIGINS: '*' }).sort()).toEqual([
+        'APP_URL',
         'CORS_ORIGINS',
         'DATABASE_URL',
         'JWT_PRIVATE_KEY',
         'REDIS_URL',
+        'SMTP_URL',
       ]);
     });
   });

@@ -273,7 +273,10 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
     }
     if (!env.APP_URL) {
       problems.push('APP_URL is required in production (the links in account mails point at it)');
-    } else if (!/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(env.APP_URL)) {
+    } else if (
+      /^http:\/\//i.test(env.APP_URL) &&
+      !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/i.test(env.APP_URL)
+    ) {
       problems.push(
         'APP_URL must be https:// in production (the links carry reset tokens); http:// only for localhost',
       );

@@ -26,6 +26,34 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+/**
+ * A URL of one of `protocols` that the WHATWG parser accepts, with a host: the transports and the
+ * link builder parse it with `new URL`, so a value a regex lets through (a bad port) fails here.
+ */
+function IsUrlOf(
+  protocols: string[],
+  options: { message: string; noQuery?: boolean },
+): PropertyDecorator {
+  return ValidateBy({
+    name: 'isUrlOf',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || /\s/.test(value)) return false;
+        if (!protocols.some((protocol) => value.toLowerCase().startsWith(`${protocol}//`))) {
+          return false;
+        }
+        if (options.noQuery && /[?#]/.test(value)) return false;
+        try {
+          return new URL(value).hostname !== '';
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => options.message,
+    },
+  });
+}
+
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -91,14 +119,26 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_ACCOUNT_LINK_PER_MIN?: number;
 
   @IsOptional()
-  @Matches(/^smtps?:\/\/[^\s?#]+(\?tls=optional)?$/, {
-    message: 'SMTP_URL must be an smtp:// or smtps:// URL; the only option is ?tls=optional',
+  @IsUrlOf(['smtp:', 'smtps:'], {
+    message:
+      'SMTP_URL must be an smtp:// or smtps:// URL with a host, e.g. smtp://user:pass@host:587',
+  })
+  @Matches(/^[^?#]*(\?tls=optional)?$/, {
+    message: 'SMTP_URL takes one option, ?tls=optional (plaintext allowed to a remote relay)',
   })
   SMTP_URL?: string;
-  @IsOptional() @IsString() @MinLength(3) @MaxLength(320) MAIL_FROM?: string;
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s?#]+$/, {
-    message: 'APP_URL must be an http:// or https:// URL without query or fragment',
+  @MaxLength(320)
+  @Matches(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, {
+    message:
+      'MAIL_FROM must be an address or "Name <address>", e.g. Accounts <no-reply@example.com>',
+  })
+  MAIL_FROM?: string;
+  @IsOptional()
+  @IsUrlOf(['http:', 'https:'], {
+    message:
+      'APP_URL must be an http:// or https:// URL with a host and no query or fragment, e.g. https://app.example.com',
+    noQuery: true,
   })
   APP_URL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) OUTBOX_POLL_INTERVAL_MS?: number;

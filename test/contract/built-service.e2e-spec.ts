@@ -1,9 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildUser } from '../factories/user.factory.js';
 import { BuiltService } from '../support/built-service.js';
+import { linkIn, SmtpCatcher } from '../support/smtp-catcher.js';
 import { useTestEnvironment } from '../support/test-app.js';
 
 const json = (body: unknown): RequestInit => ({
@@ -93,6 +95,92 @@ describe('the built service refuses unsafe production configuration', () => {
   });
 });
 
+describe('the built service in production needs somewhere to send mail and something to link to', () => {
+  // Everything production requires except what each case leaves out; nothing is contacted, since
+  // the configuration is refused before any connection is made.
+  const complete = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://u@127.0.0.1/db',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    JWT_PRIVATE_KEY_FILE: '/k.pem',
+    CORS_ORIGINS: 'https://app.example.com',
+    SMTP_URL: 'smtp://mailer:secret@127.0.0.1:2525',
+    APP_URL: 'https://app.example.com',
+  };
+
+  it.each([
+    [
+      'without SMTP_URL',
+      { SMTP_URL: undefined },
+      'SMTP_URL is required in production (development delivery only writes .eml files)',
+    ],
+    [
+      'without APP_URL',
+      { APP_URL: undefined },
+      'APP_URL is required in production (the links in account mails point at it)',
+    ],
+    [
+      'with an SMTP_URL that is not smtp:// or smtps://',
+      { SMTP_URL: 'mail.example.com:587' },
+      'SMTP_URL must be an smtp:// or smtps:// URL with a host, e.g. smtp://user:pass@host:587',
+    ],
+    [
+      'with an APP_URL that is not http(s)',
+      { APP_URL: 'app.example.com' },
+      'APP_URL must be an http:// or https:// URL with a host and no query or fragment, e.g. https://app.example.com',
+    ],
+  ])('exits 1 at once %s, with that one problem listed', async (_case, env, problem) => {
+    const service = await BuiltService.spawn({ ...complete, ...env });
+    expect((await service.exit()).code).toBe(1);
+    expect(service.output).toContain(`Invalid configuration:\n  - ${problem}`);
+    // Nest's exception handler and main.ts both print the list.
+    expect(new Set(service.output.match(/^ {2}- .*$/gm))).toEqual(new Set([`  - ${problem}`]));
+    expect(service.output).not.toContain('secret');
+  });
+});
+
+describe('the built service, production mode with SMTP_URL and APP_URL', () => {
+  const scope = useTestEnvironment();
+  let smtp: SmtpCatcher;
+  let keyDir: string;
+
+  beforeAll(async () => {
+    smtp = await SmtpCatcher.start();
+    keyDir = await mkdtemp(path.join(tmpdir(), 'uas-production-key-'));
+  });
+
+  afterAll(async () => {
+    await smtp.stop();
+    await rm(keyDir, { recursive: true, force: true });
+  });
+
+  it('boots, sends the verification mail over SMTP with a link to APP_URL, and exits 0 on SIGTERM', async () => {
+    const keyFile = path.join(keyDir, 'jwt-private.pem');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const service = await scope.environment.startBuiltService({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      JWT_PRIVATE_KEY_FILE: keyFile,
+      CORS_ORIGINS: 'https://app.example.test',
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'Accounts <accounts@example.test>',
+      APP_URL: 'https://app.example.test',
+      MIGRATIONS_RUN: 'true',
+      SHUTDOWN_DRAIN_MS: '0',
+      OUTBOX_POLL_INTERVAL_MS: '100',
+    });
+
+    const user = buildUser();
+    expect((await fetch(service.url('/api/v1/auth/register'), json(user))).status).toBe(201);
+    const mail = await smtp.waitForMail(user.email);
+    expect(mail.from).toBe('accounts@example.test');
+    const { url } = linkIn(mail);
+    expect(`${url.origin}${url.pathname}`).toBe('https://app.example.test/verify-email');
+    expect(await service.stop()).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('the built service, connected mode', () => {
   const scope = useTestEnvironment();
   let service: BuiltService;
@@ -173,12 +261,18 @@ describe('the built service, connected mode', () => {
         '/api/v1/auth/logout',
         '/api/v1/auth/logout-all',
         '/api/v1/auth/password',
+        '/api/v1/auth/password/forgot',
+        '/api/v1/auth/password/reset',
         '/api/v1/auth/refresh',
         '/api/v1/auth/register',
         '/api/v1/auth/sessions',
         '/api/v1/auth/sessions/{id}',
+        '/api/v1/auth/verify-email',
+        '/api/v1/auth/verify-email/resend',
         '/api/v1/users',
         '/api/v1/users/me',
+        '/api/v1/users/me/email',
+        '/api/v1/users/me/email/confirm',
         '/api/v1/users/me/events',
         '/api/v1/users/{id}',
         '/api/v1/users/{id}/events',

@@ -8,26 +8,29 @@ import {
   composeEnvironment,
   durationSeconds,
   isPinnedImage,
+  OPERATOR_VARIABLES,
   readText,
   root,
   shutdownBudgetS,
 } from '../support/deploy-files.js';
 
 describe('docker-compose.yml', () => {
-  const { api, postgres, redis } = compose.services;
+  const { api, postgres, redis, mailpit } = compose.services;
 
-  it('gives the API, PostgreSQL and Redis each a healthcheck', () => {
-    const unchecked = ['api', 'postgres', 'redis'].filter((name) => {
+  it('gives the API, PostgreSQL, Redis and Mailpit each a healthcheck', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'mailpit', 'postgres', 'redis']);
+    const unchecked = Object.keys(compose.services).filter((name) => {
       const healthcheck = compose.services[name]?.healthcheck;
       return !healthcheck?.test || healthcheck.disable === true || healthcheck.test[0] === 'NONE';
     });
     expect(unchecked).toEqual([]);
   });
 
-  it('starts the API only once PostgreSQL and Redis are healthy', () => {
+  it('starts the API only once PostgreSQL, Redis and Mailpit are healthy', () => {
     expect(api.depends_on).toMatchObject({
       postgres: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
+      mailpit: { condition: 'service_healthy' },
     });
   });
 
@@ -43,6 +46,32 @@ describe('docker-compose.yml', () => {
     expect(config.database.url).toMatch(/@postgres:5432\//);
     expect(config.redis.url).toMatch(/^redis:\/\/redis:6379/);
     expect(config.database.runMigrations).toBe(true);
+    expect(config.mail.smtpUrl).toBeTruthy();
+    expect(config.account.appUrl).toMatch(/^https?:\/\//);
+  });
+
+  it('sends account mail over SMTP to the Mailpit service, whose web UI is published on loopback', () => {
+    const smtp = new URL(composeApiConfig().mail.smtpUrl ?? '');
+    expect(smtp.protocol).toBe('smtp:');
+    expect(smtp.hostname).toBe('mailpit');
+    expect(smtp.port).toBe('1025');
+    expect(mailpit.image).toMatch(/^axllent\/mailpit:v\d+\.\d+\.\d+$/);
+    expect(mailpit.ports).toEqual(['127.0.0.1:8025:8025', '127.0.0.1:1025:1025']);
+  });
+
+  it('lets the operator point SMTP_URL at a real relay and APP_URL at the front end', () => {
+    const environment = composeEnvironment(api, {
+      ...OPERATOR_VARIABLES,
+      SMTP_URL: 'smtps://mailer:chosen@smtp.example.com:465',
+      APP_URL: 'https://app.example.com',
+    });
+    expect(environment.SMTP_URL).toBe('smtps://mailer:chosen@smtp.example.com:465');
+    expect(environment.APP_URL).toBe('https://app.example.com');
+  });
+
+  it('links mails to a front end whose origin CORS admits', () => {
+    const config = composeApiConfig();
+    expect(config.http.corsOrigins).toContain(new URL(config.account.appUrl).origin);
   });
 
   it('takes the PostgreSQL password from the operator, with no default production could inherit', () => {

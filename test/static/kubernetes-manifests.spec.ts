@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { loadAppConfig } from '../../src/config/app-config.js';
 import {
   apiContainer,
   configMap,
@@ -122,6 +123,34 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(config.isProduction).toBe(true);
     expect(config.database.runMigrations).toBe(false);
     expect(config.auth.privateKeyFile).toBeTruthy();
+    expect(config.mail.smtpUrl).toBeTruthy();
+    expect(config.account.appUrl).toMatch(/^https:\/\//);
+  });
+
+  it('takes SMTP_URL, which carries credentials, from the Secret and never from the ConfigMap', () => {
+    expect(Object.keys(configMap.data)).not.toContain('SMTP_URL');
+    const smtp = (apiContainer.env ?? []).find((variable) => variable.name === 'SMTP_URL');
+    expect(smtp?.value).toBeUndefined();
+    expect(smtp?.valueFrom?.secretKeyRef).toEqual({
+      name: 'user-auth-service-secrets',
+      key: 'SMTP_URL',
+    });
+    expect(podConfig(apiContainer).mail.smtpUrl).toMatch(/^smtps?:\/\/EXAMPLE_USER:/);
+  });
+
+  it('refuses to start the replicas when the Secret lacks SMTP_URL or the ConfigMap APP_URL', () => {
+    const environment = podEnvironment(apiContainer);
+    expect(() => loadAppConfig({ ...environment, SMTP_URL: '' })).toThrow(
+      /SMTP_URL is required in production/,
+    );
+    expect(() => loadAppConfig({ ...environment, APP_URL: undefined })).toThrow(
+      /APP_URL is required in production/,
+    );
+  });
+
+  it('links mails to a front end whose origin CORS admits', () => {
+    const config = podConfig(apiContainer);
+    expect(config.http.corsOrigins).toContain(new URL(config.account.appUrl).origin);
   });
 
   it('stores ConfigMap data and literal env values as strings, as Kubernetes requires', () => {
@@ -172,10 +201,12 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     ['migration Job', migrationContainer, job.spec.template],
     ['sessions purge CronJob', purgeContainer, purgePod],
   ] as const)(
-    'gives the %s the database secret and nothing else: no JWT key, no Redis',
+    'gives the %s the database secret and nothing else: no JWT key, no Redis, no SMTP',
     (_name, container, pod) => {
       const environment = podEnvironment(container);
-      expect(Object.keys(environment).filter((name) => /^(JWT_|REDIS_)/.test(name))).toEqual([]);
+      expect(Object.keys(environment).filter((name) => /^(JWT_|REDIS_|SMTP_)/.test(name))).toEqual(
+        [],
+      );
       const secretKeys = (container.env ?? []).flatMap((variable) =>
         variable.valueFrom?.secretKeyRef ? [variable.valueFrom.secretKeyRef.key] : [],
       );

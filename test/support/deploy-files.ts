@@ -157,6 +157,7 @@ interface ComposeService {
   stop_grace_period?: string;
   secrets?: Array<string | { source: string; target?: string }>;
   volumes?: string[];
+  ports?: string[];
 }
 
 interface ComposeFile {

@@ -73,7 +73,7 @@ describe('the outbox of the built service across SMTP outages, SIGTERM and resta
     catchers.push(catcher);
     return catcher;
   };
-  const startService = (catcher: SmtpCatcher) =>
+  const startService = (catcher: SmtpCatcher, overrides: Record<string, string> = {}) =>
     scope.environment.startBuiltService({
       LOG_LEVEL: 'warn',
       SMTP_URL: catcher.url,
@@ -84,6 +84,7 @@ describe('the outbox of the built service across SMTP outages, SIGTERM and resta
       OUTBOX_MAX_ATTEMPTS: '50',
       // Production drains before closing; the worker keeps sending meanwhile.
       SHUTDOWN_DRAIN_MS: '200',
+      ...overrides,
     });
 
   it('delivers a verification mail queued while SMTP is down exactly once after SIGTERM, the return of SMTP and a restart', async () => {
@@ -160,6 +161,36 @@ describe('the outbox of the built service across SMTP outages, SIGTERM and resta
     expect(new Set(catcher.messages.map((mail) => mail.messageId))).toEqual(
       new Set(rows.map((row) => `<${row.id}@${MAIL_DOMAIN}>`)),
     );
+    expect(await second.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('cuts off a send still running near the shutdown deadline, exits 0 and retries it: a server that had kept the message gets it twice, under one Message-ID', async () => {
+    const catcher = await newCatcher();
+    catcher.replyDelayMs = 3500;
+    const first = await startService(catcher, { SHUTDOWN_TIMEOUT_MS: '2500' });
+    const [recipient] = await queueMails(scope.environment, 'cut-off', 1);
+
+    await waitUntil('a send in flight', () => Promise.resolve(catcher.pendingReplies > 0));
+    expect(await first.stop()).toEqual({ code: 0, signal: null });
+    expect(first.output).toMatch(/sends still running after \d+ ms of shutdown: aborted/);
+    // Retried after the backoff, not after the claim's five-minute lease.
+    const atExit = await rowTo(scope.environment, recipient);
+    expect(atExit).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(atExit.last_error).toMatch(/abort/i);
+    expect(atExit.next_attempt_at.getTime() - Date.now()).toBeLessThan(60_000);
+
+    catcher.replyDelayMs = 0;
+    const second = await startService(catcher);
+    await catcher.waitForMail(recipient, 2);
+    await waitUntil(
+      'the mail to be marked sent',
+      async () => (await rowTo(scope.environment, recipient)).status === 'sent',
+    );
+    const sent = await rowTo(scope.environment, recipient);
+    expect(catcher.mailsTo(recipient).map((mail) => mail.messageId)).toEqual([
+      `<${sent.id}@${MAIL_DOMAIN}>`,
+      `<${sent.id}@${MAIL_DOMAIN}>`,
+    ]);
     expect(await second.stop()).toEqual({ code: 0, signal: null });
   });
 

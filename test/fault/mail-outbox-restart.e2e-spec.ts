@@ -82,7 +82,7 @@ describe('the outbox of the built service across SMTP outages, SIGTERM and resta
       OUTBOX_POLL_INTERVAL_MS: '100',
       OUTBOX_RETRY_BASE_MS: '300',
       OUTBOX_MAX_ATTEMPTS: '50',
-      // Production drains before closing; the worker keeps sending meanwhile.
+      // A drain as in production: the worker stops claiming at SIGTERM, not when the app closes.
       SHUTDOWN_DRAIN_MS: '200',
       ...overrides,
     });

@@ -29,7 +29,7 @@ export function installGracefulShutdown(app: INestApplication, logger: LoggerSer
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (started) return;
     started = true;
-    state.begin();
+    state.begin(Date.now() + config.shutdown.timeoutMs);
     logger.log(`${signal} received: draining (readiness is now 503)`, 'Shutdown');
     const deadline = setTimeout(() => {
       logger.error(

@@ -14,9 +14,12 @@ export interface OutgoingMail {
   html: string;
 }
 
-/** Delivers one message; rejects with nodemailer's error (with `responseCode`) when it fails. */
+/**
+ * Delivers one message; rejects with nodemailer's error (with `responseCode`) when it fails, or
+ * when `signal` aborts it.
+ */
 export abstract class MailTransport {
-  abstract send(mail: OutgoingMail): Promise<void>;
+  abstract send(mail: OutgoingMail, signal?: AbortSignal): Promise<void>;
   close(): void {}
 }
 
@@ -81,8 +84,11 @@ export class SmtpMailTransport extends MailTransport {
     this.transporter = nodemailer.createTransport(smtpTransportOptions(config.smtpUrl));
   }
 
-  async send(mail: OutgoingMail): Promise<void> {
-    await this.transporter.sendMail(messageFields(mail, this.config.from, this.domain));
+  async send(mail: OutgoingMail, signal?: AbortSignal): Promise<void> {
+    await this.transporter.sendMail({
+      ...messageFields(mail, this.config.from, this.domain),
+      signal,
+    });
   }
 
   override close(): void {

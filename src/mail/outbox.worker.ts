@@ -9,6 +9,7 @@ import {
 import { loggableError } from '../common/errors/loggable-error.js';
 import type { MailConfig } from '../config/app-config.js';
 import { MAIL_CONFIG } from '../config/config-slices.js';
+import { ShutdownState } from '../lifecycle/shutdown-state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MailTransport } from './mail-transport.js';
 import { type ClaimedMail, OutboxRepository } from './outbox.repository.js';
@@ -24,8 +25,36 @@ const CLAIM_LEASE_MS = 5 * 60_000;
 const NUDGE_DELAY_MS = 75;
 /** How often the backlog gauges are refreshed. */
 const BACKLOG_INTERVAL_MS = 10_000;
-/** Shutdown waits this long for sends in flight; a send still running is retried after its lease. */
+/** Shutdown without a signal (no deadline) waits this long for sends in flight. */
 const SHUTDOWN_WAIT_MS = 10_000;
+/**
+ * Left of the shutdown deadline once sends are waited for: time for the sends cut off to record
+ * their retry (ABORT_WAIT_MS) and for the pools to close before the process would exit 1.
+ */
+const SHUTDOWN_MARGIN_MS = 1_500;
+const ABORT_WAIT_MS = 500;
+
+/** How long shutdown waits for sends in flight: until shortly before the process's deadline. */
+export function inFlightWaitMs(deadlineAt: number | undefined, now: number): number {
+  if (deadlineAt === undefined) return SHUTDOWN_WAIT_MS;
+  return Math.max(0, deadlineAt - now - SHUTDOWN_MARGIN_MS);
+}
+
+/** Whether `work` settles within `ms`. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timeout: NodeJS.Timeout | undefined;
+  const isSettled = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timeout = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timeout);
+  return isSettled;
+}
 
 /** Why a send failed, as stored in `last_error` and logged (addresses masked in logs). */
 function describeFailure(error: unknown): { message: string; isPermanent: boolean; code?: string } {
@@ -48,7 +77,8 @@ const maskAddresses = (text: string): string =>
  * Sends what the outbox holds. Every replica runs one: it polls every OUTBOX_POLL_INTERVAL_MS
  * (and shortly after an enqueue), claims a batch of due mails, sends them and records the outcome.
  * Temporary failures are retried with exponential backoff; a 5xx rejection or the last allowed
- * attempt marks the mail failed. On shutdown it stops claiming and lets sends in flight finish.
+ * attempt marks the mail failed. From SIGTERM on it claims nothing more, gives back what it claimed
+ * but has not tried, and waits for sends in flight until shortly before the shutdown deadline.
  */
 @Injectable()
 export class OutboxWorker
@@ -61,13 +91,20 @@ export class OutboxWorker
   private isRunAgainDue = false;
   private isStopped = false;
   private backlogReadAt = 0;
+  private readonly sends = new AbortController();
 
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly transport: MailTransport,
     private readonly metrics: MetricsService,
+    private readonly shutdown: ShutdownState,
     @Inject(MAIL_CONFIG) private readonly config: MailConfig,
   ) {}
+
+  /** SIGTERM came (the drain has begun) or the application is closing: start nothing new. */
+  private get isStopping(): boolean {
+    return this.isStopped || this.shutdown.isShuttingDown;
+  }
 
   onApplicationBootstrap(): void {
     this.wake(0);
@@ -83,17 +120,12 @@ export class OutboxWorker
     clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.running) return;
-    let timeout: NodeJS.Timeout | undefined;
-    const isFinished = await Promise.race([
-      this.running.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timeout = setTimeout(() => resolve(false), SHUTDOWN_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timeout);
-    if (!isFinished) {
-      this.logger.warn(`sends still running after ${SHUTDOWN_WAIT_MS} ms: retried after the lease`);
-    }
+    const waitMs = inFlightWaitMs(this.shutdown.deadlineAt, Date.now());
+    if (await settlesWithin(this.running, waitMs)) return;
+    // The server may hold a message whose reply never came: retried, it can arrive twice.
+    this.logger.warn(`sends still running after ${waitMs} ms of shutdown: aborted, to be retried`);
+    this.sends.abort();
+    await settlesWithin(this.running, ABORT_WAIT_MS);
   }
 
   onApplicationShutdown(): void {
@@ -103,7 +135,7 @@ export class OutboxWorker
   /** Runs claim-and-send rounds until nothing is due (tests, and each timer tick). */
   async runOnce(): Promise<void> {
     await this.refreshBacklog();
-    while (!this.isStopped) {
+    while (!this.isStopping) {
       const batch = await this.outbox.claimDue(BATCH_SIZE, CLAIM_LEASE_MS);
       if (batch.length === 0) return;
       await this.sendBatch(batch);
@@ -112,7 +144,7 @@ export class OutboxWorker
   }
 
   private wake(delayMs: number): void {
-    if (this.isStopped) return;
+    if (this.isStopping) return;
     const dueAt = Date.now() + delayMs;
     if (this.timer !== undefined && this.timerDueAt <= dueAt) return;
     clearTimeout(this.timer);
@@ -146,7 +178,7 @@ export class OutboxWorker
     const queue = [...batch];
     const lane = async (): Promise<void> => {
       for (let mail = queue.shift(); mail; mail = queue.shift()) {
-        if (this.isStopped) {
+        if (this.isStopping) {
           queue.unshift(mail);
           return;
         }
@@ -160,13 +192,16 @@ export class OutboxWorker
 
   private async deliver(mail: ClaimedMail): Promise<void> {
     try {
-      await this.transport.send({
-        id: mail.id,
-        to: mail.recipient,
-        subject: mail.subject,
-        text: mail.textBody,
-        html: mail.htmlBody,
-      });
+      await this.transport.send(
+        {
+          id: mail.id,
+          to: mail.recipient,
+          subject: mail.subject,
+          text: mail.textBody,
+          html: mail.htmlBody,
+        },
+        this.sends.signal,
+      );
     } catch (error: unknown) {
       await this.recordFailure(mail, error);
       return;

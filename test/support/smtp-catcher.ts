@@ -17,19 +17,27 @@ export interface CaughtMail {
 /**
  * A real SMTP server on a loopback port (npm `smtp-server`), keeping every message it accepts
  * (parsed by `mailparser`). `stop()` and `start()` again on the same port simulate an outage;
- * `rejectWith` makes it answer DATA with an error instead.
+ * `rejectWith` makes it answer DATA with an error instead; `replyDelayMs` makes it slow.
  */
 export class SmtpCatcher {
   readonly messages: CaughtMail[] = [];
   /** An SMTP reply code (e.g. 451 temporary, 550 permanent) for every DATA, or null to accept. */
   rejectWith: number | null = null;
+  /**
+   * How long the server holds a received message before it keeps it and answers 250: a send in
+   * flight for that long, as with a slow relay.
+   */
+  replyDelayMs = 0;
+  /** Messages received whose reply has not been sent yet. */
+  pendingReplies = 0;
   private server: SMTPServer | undefined;
 
   private constructor(readonly port: number) {}
 
-  static async start(): Promise<SmtpCatcher> {
+  /** Listens on a free port; `{ isListening: false }` only picks the port (SMTP down). */
+  static async start({ isListening = true } = {}): Promise<SmtpCatcher> {
     const catcher = new SmtpCatcher(await closedPort());
-    await catcher.start();
+    if (isListening) await catcher.start();
     return catcher;
   }
 
@@ -62,8 +70,10 @@ export class SmtpCatcher {
             callback(error);
             return;
           }
-          simpleParser(Buffer.concat(chunks))
-            .then((parsed) => {
+          this.pendingReplies += 1;
+          const replyDelay = new Promise((resolve) => setTimeout(resolve, this.replyDelayMs));
+          Promise.all([simpleParser(Buffer.concat(chunks)), replyDelay])
+            .then(([parsed]) => {
               this.messages.push({
                 to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
                 from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -75,7 +85,8 @@ export class SmtpCatcher {
               });
               callback();
             })
-            .catch((error: Error) => callback(error));
+            .catch((error: Error) => callback(error))
+            .finally(() => (this.pendingReplies -= 1));
         });
       },
     });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MAIL_CONFIG } from '../config/config-slices.js';
+import { TransactionsModule } from '../database/transactions.module.js';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { createMailTransport, MailTransport } from './mail-transport.js';
@@ -10,7 +11,12 @@ import { OutboxService } from './outbox.service.js';
 import { OutboxWorker } from './outbox.worker.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OutboxMail]), MetricsModule, LifecycleModule],
+  imports: [
+    TypeOrmModule.forFeature([OutboxMail]),
+    MetricsModule,
+    LifecycleModule,
+    TransactionsModule,
+  ],
   providers: [
     OutboxService,
     OutboxRepository,

@@ -19,6 +19,9 @@ export type ClaimedMail = Pick<
   'id' | 'recipient' | 'template' | 'subject' | 'textBody' | 'htmlBody' | 'attempts'
 >;
 
+/** Which claim of a mail a worker holds: the attempt it counted. */
+export type OutboxClaim = Pick<ClaimedMail, 'id' | 'attempts'>;
+
 export interface OutboxBacklog {
   pending: number;
   /** Seconds since the oldest pending mail was queued; 0 when none is pending. */
@@ -64,42 +67,66 @@ export class OutboxRepository {
     return rows.map(toClaimedMail);
   }
 
+  /*
+   * The outcome of a send is recorded only while the claim is the worker's own: each claim counts
+   * an attempt, so `attempts` names it. A worker that lost its lease (a long pause) and another
+   * replica's claim since cannot overwrite that replica's outcome.
+   */
+
   /** Sent: the bodies are emptied, they hold single-use links. */
-  async markSent(id: string): Promise<void> {
+  async markSent(claim: OutboxClaim): Promise<void> {
     await this.mails.query(
       `UPDATE mail_outbox SET status = 'sent', sent_at = now(), text_body = '', html_body = '',
          last_error = NULL
-       WHERE id = $1`,
-      [id],
+       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [claim.id, claim.attempts],
     );
   }
 
-  async markRetry(id: string, delayMs: number, error: string): Promise<void> {
+  async markRetry(claim: OutboxClaim, delayMs: number, error: string): Promise<void> {
     await this.mails.query(
-      `UPDATE mail_outbox SET next_attempt_at = now() + make_interval(secs => $2::float8 / 1000),
-         last_error = $3
-       WHERE id = $1 AND status = 'pending'`,
-      [id, delayMs, error],
+      `UPDATE mail_outbox SET next_attempt_at = now() + make_interval(secs => $3::float8 / 1000),
+         last_error = $4
+       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [claim.id, claim.attempts, delayMs, error],
     );
   }
 
   /** Given up: the bodies are emptied too, nobody will send them. */
-  async markFailed(id: string, error: string): Promise<void> {
+  async markFailed(claim: OutboxClaim, error: string): Promise<void> {
     await this.mails.query(
-      `UPDATE mail_outbox SET status = 'failed', last_error = $2, text_body = '', html_body = ''
-       WHERE id = $1 AND status = 'pending'`,
-      [id, error],
+      `UPDATE mail_outbox SET status = 'failed', last_error = $3, text_body = '', html_body = ''
+       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [claim.id, claim.attempts, error],
     );
   }
 
   /** Gives back claims that were never tried (shutdown): due at once, the attempt uncounted. */
-  async release(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+  async release(claims: OutboxClaim[]): Promise<void> {
+    if (claims.length === 0) return;
     await this.mails.query(
-      `UPDATE mail_outbox SET attempts = attempts - 1, next_attempt_at = now()
-       WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
-      [ids],
+      `UPDATE mail_outbox AS mail SET attempts = mail.attempts - 1, next_attempt_at = now()
+       FROM unnest($1::uuid[], $2::int[]) AS claim(id, attempts)
+       WHERE mail.id = claim.id AND mail.attempts = claim.attempts AND mail.status = 'pending'`,
+      [claims.map((claim) => claim.id), claims.map((claim) => claim.attempts)],
     );
+  }
+
+  /**
+   * Fails due mails whose every allowed attempt was claimed without an outcome (the process died
+   * or was cut off mid-send each time): a mail that crashes its worker is not retried forever.
+   */
+  async failAbandoned(maxAttempts: number): Promise<string[]> {
+    const rows = rowsOf(
+      await this.mails.query(
+        `UPDATE mail_outbox SET status = 'failed', text_body = '', html_body = '',
+           last_error = COALESCE(last_error || '; ', '') || 'no outcome recorded for the last attempt'
+         WHERE status = 'pending' AND next_attempt_at <= now() AND attempts >= $1
+         RETURNING template`,
+        [maxAttempts],
+      ),
+    );
+    return rows.map((row) => String(row.template));
   }
 
   async backlog(): Promise<OutboxBacklog> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Transactions } from '../database/transactions.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { OutboxWorker } from './outbox.worker.js';
 import {
@@ -22,6 +23,7 @@ export class OutboxService {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly worker: OutboxWorker,
+    private readonly transactions: Transactions,
   ) {}
 
   async enqueue<K extends MailTemplateName>(mail: MailToSend<K>): Promise<void> {
@@ -33,6 +35,7 @@ export class OutboxService {
       textBody: rendered.text,
       htmlBody: rendered.html,
     });
-    this.worker.nudge();
+    // Before the commit the worker would not see the row; after a rollback there is nothing to send.
+    await this.transactions.afterCommit(() => Promise.resolve(this.worker.nudge()));
   }
 }

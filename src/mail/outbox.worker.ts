@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -21,8 +22,10 @@ const CONCURRENCY = 4;
 // A claim outlives the slowest batch (two sends per lane, each cut off by the SMTP timeouts), so
 // a live worker's claim does not expire under it and let another replica send the mail again.
 const CLAIM_LEASE_MS = 5 * 60_000;
-/** Enqueue wakes the worker this long after, once the caller's transaction has likely committed. */
-const NUDGE_DELAY_MS = 75;
+/** Enqueue (after its transaction committed) wakes the worker this long after: mails queued together go in one round. */
+const NUDGE_DELAY_MS = 10;
+/** Runs a function outside every AsyncLocalStorage context (captured at load, where none is set). */
+const outsideAnyContext = AsyncLocalStorage.snapshot();
 /** How often the backlog gauges are refreshed. */
 const BACKLOG_INTERVAL_MS = 10_000;
 /** Shutdown without a signal (no deadline) waits this long for sends in flight. */
@@ -135,6 +138,10 @@ export class OutboxWorker
   /** Runs claim-and-send rounds until nothing is due (tests, and each timer tick). */
   async runOnce(): Promise<void> {
     await this.refreshBacklog();
+    for (const template of await this.outbox.failAbandoned(this.config.maxAttempts)) {
+      this.metrics.recordMailFailed(template);
+      this.logger.error({ template }, 'mail failed: no outcome recorded for its last attempt');
+    }
     while (!this.isStopping) {
       const batch = await this.outbox.claimDue(BATCH_SIZE, CLAIM_LEASE_MS);
       if (batch.length === 0) return;
@@ -149,10 +156,14 @@ export class OutboxWorker
     if (this.timer !== undefined && this.timerDueAt <= dueAt) return;
     clearTimeout(this.timer);
     this.timerDueAt = dueAt;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.tick();
-    }, delayMs);
+    // Not in the context of the request whose mail woke it: its rounds would log that request's
+    // id and keep the request (and its transaction's manager) alive from round to round.
+    this.timer = outsideAnyContext(() =>
+      setTimeout(() => {
+        this.timer = undefined;
+        this.tick();
+      }, delayMs),
+    );
     // The timer alone never keeps the process alive.
     this.timer.unref();
   }
@@ -182,12 +193,18 @@ export class OutboxWorker
           queue.unshift(mail);
           return;
         }
-        await this.deliver(mail);
+        await this.deliver(mail).catch((error: unknown) =>
+          // The outcome could not be recorded (database): the lease brings the mail back.
+          this.logger.error(
+            { mailId: mail.id, error: loggableError(error) },
+            'mail outcome not recorded: retried after its lease',
+          ),
+        );
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, lane));
     // Shutdown came before these were tried: give them back rather than wait out the lease.
-    await this.outbox.release(queue.map((mail) => mail.id));
+    await this.outbox.release(queue);
   }
 
   private async deliver(mail: ClaimedMail): Promise<void> {
@@ -206,7 +223,8 @@ export class OutboxWorker
       await this.recordFailure(mail, error);
       return;
     }
-    await this.outbox.markSent(mail.id);
+    // Sent: recording it is retried once, or the lease would send it again.
+    await this.outbox.markSent(mail).catch(() => this.outbox.markSent(mail));
     this.metrics.recordMailSent(mail.template);
     this.logger.debug({ mailId: mail.id, template: mail.template }, 'mail sent');
   }
@@ -220,7 +238,7 @@ export class OutboxWorker
       error: maskAddresses(failure.message),
     };
     if (failure.isPermanent || mail.attempts >= this.config.maxAttempts) {
-      await this.outbox.markFailed(mail.id, failure.message);
+      await this.outbox.markFailed(mail, failure.message);
       this.metrics.recordMailFailed(mail.template);
       this.logger.error(
         logged,
@@ -231,7 +249,7 @@ export class OutboxWorker
       return;
     }
     const delayMs = retryDelayMs(mail.attempts, this.config.retryBaseMs);
-    await this.outbox.markRetry(mail.id, delayMs, failure.message);
+    await this.outbox.markRetry(mail, delayMs, failure.message);
     this.metrics.recordMailSendError();
     this.logger.warn({ ...logged, retryInMs: delayMs }, 'mail not sent: will retry');
   }

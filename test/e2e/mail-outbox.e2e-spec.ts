@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { OutboxRepository } from '../../src/mail/outbox.repository.js';
 import { OutboxService } from '../../src/mail/outbox.service.js';
 import { linkIn, SmtpCatcher } from '../support/smtp-catcher.js';
 import { type RunningApp, type TestEnvironment, useTestApp } from '../support/test-app.js';
@@ -156,6 +157,39 @@ describe('the outbox over SMTP', () => {
     } finally {
       catcher.rejectWith = null;
     }
+  });
+
+  it("records a send's outcome only for the claim it holds, not over another replica's since", async () => {
+    const to = newRecipient('stale-claim');
+    // Claimed twice (attempts 2): the first claimant lost its lease and the mail was claimed again.
+    const [{ id }] = await service.environment.database.query<{ id: string }>(
+      `INSERT INTO mail_outbox (recipient, template, subject, text_body, html_body, attempts, next_attempt_at)
+       VALUES ($1, 'verify-email', 's', 't', 'h', 2, now() + interval '1 hour') RETURNING id`,
+      [to],
+    );
+    const outbox = service.app.get(OutboxRepository);
+    await outbox.markSent({ id, attempts: 1 });
+    await outbox.markFailed({ id, attempts: 1 }, 'late failure');
+    expect(await rowTo(service.environment, to)).toMatchObject({
+      status: 'pending',
+      text_body: 't',
+    });
+    await outbox.markSent({ id, attempts: 2 });
+    expect(await rowTo(service.environment, to)).toMatchObject({ status: 'sent', text_body: '' });
+  });
+
+  it('fails a mail whose every allowed attempt was claimed without an outcome (a worker killed mid-send)', async () => {
+    const to = newRecipient('abandoned');
+    await service.environment.database.query(
+      `INSERT INTO mail_outbox (recipient, template, subject, text_body, html_body, attempts, last_error)
+       VALUES ($1, 'abandoned-test', 's', 't', 'h', 5, 'ETIMEDOUT')`,
+      [to],
+    );
+    const row = await waitForStatus(service.environment, to, 'failed');
+    expect(row).toMatchObject({ attempts: 5, text_body: '', html_body: '' });
+    expect(row.last_error).toBe('ETIMEDOUT; no outcome recorded for the last attempt');
+    expect(catcher.mailsTo(to)).toHaveLength(0);
+    expect(metricValue(await metrics(), 'mail_failed_total{template="abandoned-test"}')).toBe(1);
   });
 
   it('exports the outbox backlog gauges', async () => {

@@ -402,3 +402,68 @@ describe('loadAppConfig', () => {
     });
   });
 });
+
+describe('argon2 parameters (ARGON2_*)', () => {
+  const production = (overrides: Environment = {}): Environment =>
+    productionEnv({
+      SMTP_URL: 'smtp://mail:587',
+      APP_URL: 'https://app.example.com',
+      ...overrides,
+    });
+
+  it("defaults to OWASP's minimum: 19456 KiB, 2 iterations, 1 lane", () => {
+    expect(loadAppConfig({}).passwordHashing).toEqual({
+      memoryKib: 19_456,
+      timeCost: 2,
+      parallelism: 1,
+    });
+  });
+
+  it('reads ARGON2_MEMORY_KIB, ARGON2_TIME_COST and ARGON2_PARALLELISM', () => {
+    const config = loadAppConfig({
+      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_TIME_COST: '3',
+      ARGON2_PARALLELISM: '4',
+    });
+    expect(config.passwordHashing).toEqual({ memoryKib: 65_536, timeCost: 3, parallelism: 4 });
+  });
+
+  it('accepts parameters below the minimum outside production (fast tests)', () => {
+    const config = loadAppConfig({ ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' });
+    expect(config.passwordHashing).toEqual({ memoryKib: 1024, timeCost: 1, parallelism: 1 });
+  });
+
+  it.each([
+    ['ARGON2_MEMORY_KIB', '262145'],
+    ['ARGON2_MEMORY_KIB', '7'],
+    ['ARGON2_MEMORY_KIB', '19mb'],
+    ['ARGON2_TIME_COST', '0'],
+    ['ARGON2_TIME_COST', '11'],
+    ['ARGON2_PARALLELISM', '0'],
+    ['ARGON2_PARALLELISM', '9'],
+  ])('refuses %s=%s everywhere', (name, value) => {
+    expect(refusedVariables({ [name]: value })).toEqual([name]);
+  });
+
+  it('refuses less than 8 KiB of memory per lane', () => {
+    expect(refusedVariables({ ARGON2_MEMORY_KIB: '32', ARGON2_PARALLELISM: '8' })).toEqual([
+      'ARGON2_MEMORY_KIB',
+    ]);
+  });
+
+  it('accepts the minimum and stronger parameters in production', () => {
+    expect(loadAppConfig(production()).passwordHashing.memoryKib).toBe(19_456);
+    const stronger = loadAppConfig(
+      production({ ARGON2_MEMORY_KIB: '47104', ARGON2_TIME_COST: '3', ARGON2_PARALLELISM: '2' }),
+    );
+    expect(stronger.passwordHashing).toEqual({ memoryKib: 47_104, timeCost: 3, parallelism: 2 });
+  });
+
+  it.each([
+    ['less memory', { ARGON2_MEMORY_KIB: '19455' }],
+    ['a single iteration', { ARGON2_TIME_COST: '1' }],
+  ])("refuses %s than OWASP's minimum in production", (_case, overrides) => {
+    expect(refusedVariables(production(overrides))).toEqual(['ARGON2_MEMORY_KIB']);
+    expect(problemsOf(production(overrides)).join('\n')).toMatch(/OWASP's minimum/);
+  });
+});

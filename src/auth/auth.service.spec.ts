@@ -166,7 +166,7 @@ describe('AuthService.refresh', () => {
       {} as EmailVerificationService,
       { record: () => Promise.resolve() } as unknown as AuditService,
       config,
-      { requireVerifiedEmail: false },
+      { requireVerifiedEmail: false, cookies: false },
     );
   });
 

@@ -186,6 +186,17 @@ export class SessionsRepository {
     return rows.map(toSummary);
   }
 
+  /** The unrevoked session whose current refresh token has this hash (not a rotated-away one). */
+  async findUnrevokedByRefreshTokenHash(
+    hash: string,
+  ): Promise<{ id: string; userId: string } | null> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT id, user_id FROM sessions WHERE refresh_token_hash = $1 AND revoked_at IS NULL`,
+      [hash],
+    );
+    return rows.length > 0 ? { id: rows[0].id as string, userId: rows[0].user_id as string } : null;
+  }
+
   /** Revokes one active session of this user; false when there is no such session. */
   async revokeOwned(
     sessionId: string,

@@ -467,3 +467,36 @@ describe('argon2 parameters (ARGON2_*)', () => {
     expect(problemsOf(production(overrides)).join('\n')).toMatch(/OWASP's minimum/);
   });
 });
+
+describe('browser cookie mode (AUTH_COOKIES)', () => {
+  it('is off by default', () => {
+    expect(loadAppConfig({}).account.cookies).toBe(false);
+  });
+
+  it('is on with an explicit CORS_ORIGINS list, which the Origin check uses', () => {
+    const config = loadAppConfig({
+      AUTH_COOKIES: 'true',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+    });
+    expect(config.account.cookies).toBe(true);
+    expect(config.account.corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+  });
+
+  it.each([
+    ['no CORS_ORIGINS', {}],
+    ['CORS_ORIGINS=*', { CORS_ORIGINS: '*' }],
+    ['a list with *', { CORS_ORIGINS: 'https://app.example.com,*' }],
+  ])('refuses AUTH_COOKIES=true with %s, in every environment', (_case, overrides) => {
+    expect(refusedVariables({ AUTH_COOKIES: 'true', ...overrides })).toEqual(['CORS_ORIGINS']);
+    expect(refusedVariables({ NODE_ENV: 'test', AUTH_COOKIES: 'true', ...overrides })).toEqual([
+      'CORS_ORIGINS',
+    ]);
+  });
+
+  it('leaves a wildcard CORS_ORIGINS alone without cookie mode outside production', () => {
+    expect(loadAppConfig({ AUTH_COOKIES: 'false', CORS_ORIGINS: '*' }).account.cookies).toBe(false);
+  });
+});

@@ -321,6 +321,11 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
   ) {
     problems.push('ARGON2_MEMORY_KIB must be at least 8 KiB per lane (8 × ARGON2_PARALLELISM)');
   }
+  if (env.AUTH_COOKIES === true && (corsOrigins.length === 0 || corsOrigins.includes('*'))) {
+    problems.push(
+      'CORS_ORIGINS must list the front-end origins when AUTH_COOKIES=true ("*" and empty are refused): requests carrying the refresh cookie are accepted only from them',
+    );
+  }
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }

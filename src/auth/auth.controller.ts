@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Ip, Param, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -9,7 +10,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
-import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
+import {
+  ApiProblemResponse,
+  ApiProblemResponses,
+} from '../common/decorators/api-problem-responses.decorator.js';
 import { CurrentUser, CurrentUserIfAny } from '../common/decorators/current-user.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
@@ -36,6 +40,10 @@ const SETS_COOKIE = {
     schema: { type: 'string' },
   },
 };
+
+const ORIGIN_NOT_ALLOWED =
+  'Cookie mode: the request carries the refresh cookie from an Origin not in CORS_ORIGINS ' +
+  '(`AUTH_ORIGIN_NOT_ALLOWED`)';
 
 const COOKIE_ORIGIN_RULE =
   'Cookie mode (AUTH_COOKIES): a request carrying the `refresh_token` cookie must send an `Origin` ' +
@@ -98,8 +106,16 @@ export class AuthController {
       '401 `AUTH_REFRESH_MISSING` (400 `VALIDATION_FAILED` outside cookie mode). ' +
       COOKIE_ORIGIN_RULE,
   })
+  @ApiBody({ type: RefreshDto, required: false })
   @ApiOkResponse({ type: TokenPairResponseDto, headers: SETS_COOKIE })
-  @ApiProblemResponses(400, 401, 403, 429)
+  @ApiProblemResponses(400, 429)
+  @ApiProblemResponse(
+    401,
+    'Unknown, expired or revoked refresh token (`AUTH_REFRESH_INVALID`), a used one ' +
+      '(`AUTH_REFRESH_REUSED`, the session is revoked); cookie mode: neither a body token nor the ' +
+      'cookie (`AUTH_REFRESH_MISSING`)',
+  )
+  @ApiProblemResponse(403, ORIGIN_NOT_ALLOWED)
   refresh(
     @Body() body: RefreshDto,
     @PresentedRefreshCookie() cookie: string | undefined,
@@ -128,7 +144,12 @@ export class AuthController {
       },
     },
   })
-  @ApiProblemResponses(401, 403)
+  @ApiProblemResponse(
+    401,
+    'No bearer token (`AUTH_TOKEN_MISSING`) or an invalid one; cookie mode, without a valid ' +
+      'bearer token: an unknown or used refresh cookie (`AUTH_REFRESH_INVALID`)',
+  )
+  @ApiProblemResponse(403, ORIGIN_NOT_ALLOWED)
   logout(
     @CurrentUserIfAny() user: AuthenticatedUser | undefined,
     @PresentedRefreshCookie() cookie: string | undefined,

@@ -460,10 +460,15 @@ describe('argon2 parameters (ARGON2_*)', () => {
   });
 
   it.each([
-    ['less memory', { ARGON2_MEMORY_KIB: '19455' }],
-    ['a single iteration', { ARGON2_TIME_COST: '1' }],
-  ])("refuses %s than OWASP's minimum in production", (_case, overrides) => {
-    expect(refusedVariables(production(overrides))).toEqual(['ARGON2_MEMORY_KIB']);
+    ['less memory', { ARGON2_MEMORY_KIB: '19455' }, ['ARGON2_MEMORY_KIB']],
+    ['a single iteration', { ARGON2_TIME_COST: '1' }, ['ARGON2_TIME_COST']],
+    [
+      'both',
+      { ARGON2_MEMORY_KIB: '4096', ARGON2_TIME_COST: '1' },
+      ['ARGON2_MEMORY_KIB', 'ARGON2_TIME_COST'],
+    ],
+  ])("refuses %s than OWASP's minimum in production", (_case, overrides, refused) => {
+    expect(refusedVariables(production(overrides))).toEqual(refused);
     expect(problemsOf(production(overrides)).join('\n')).toMatch(/OWASP's minimum/);
   });
 });

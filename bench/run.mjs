@@ -191,20 +191,25 @@ function serviceEnvironment(
   };
 }
 
-/** The service's own argon2 options (from the build), the seed hash, and the cost of one hash. */
-async function measureArgon2(samples) {
+/**
+ * The argon2 options the service runs with (its own config code, from the build, read on the
+ * environment it is started with), the seed hash, and the cost of one hash.
+ */
+async function measureArgon2(environment, samples) {
   await import('reflect-metadata');
-  const hasherModule = pathToFileURL(path.join(root, 'dist/common/security/password-hasher.js'));
-  const { ARGON2_OPTIONS } = await import(hasherModule.href);
+  const built = (file) => pathToFileURL(path.join(root, 'dist', file)).href;
+  const { parseEnvironment, passwordHashingConfigOf } = await import(built('config/app-config.js'));
+  const { argon2OptionsOf } = await import(built('common/security/password-hasher.js'));
+  const options = argon2OptionsOf(passwordHashingConfigOf(parseEnvironment(environment).env));
   const { hash, verify } = await import('@node-rs/argon2');
-  const passwordHash = await hash(PASSWORD, ARGON2_OPTIONS);
+  const passwordHash = await hash(PASSWORD, options);
   let started = performance.now();
-  for (let i = 0; i < samples; i += 1) await hash(PASSWORD, ARGON2_OPTIONS);
+  for (let i = 0; i < samples; i += 1) await hash(PASSWORD, options);
   const hashMs = (performance.now() - started) / samples;
   started = performance.now();
   for (let i = 0; i < samples; i += 1) await verify(passwordHash, PASSWORD);
   const verifyMs = (performance.now() - started) / samples;
-  return { options: { ...ARGON2_OPTIONS }, hashMs, verifyMs, samples, passwordHash };
+  return { options, hashMs, verifyMs, samples, passwordHash };
 }
 
 const BUSY_WARNING_PERCENT = 15;
@@ -546,7 +551,7 @@ async function main() {
     log(`database ${databaseName}, Redis prefix ${prefix}: migrating...`);
     await (await startInstance('cached', [], { MIGRATIONS_RUN: 'true' })).stop();
     log('measuring argon2 and seeding...');
-    const argon2 = await measureArgon2(options.quick ? 3 : 10);
+    const argon2 = await measureArgon2(environment, options.quick ? 3 : 10);
     await seedUsers(databaseUrl, options.users, argon2.passwordHash);
     delete argon2.passwordHash;
     log(`seeded ${options.users} users and an admin`);

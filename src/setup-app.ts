@@ -9,6 +9,7 @@ import { requestContextMiddleware } from './common/middleware/request-context.mi
 import { requestInputMiddleware } from './common/middleware/request-input.middleware.js';
 import { securityHeadersMiddleware } from './common/middleware/security-headers.middleware.js';
 import { ProblemDetailsDto } from './common/errors/problem-details.dto.js';
+import { REFRESH_COOKIE_NAME, REFRESH_COOKIE_SECURITY } from './auth/refresh-cookie.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { ShutdownState } from './lifecycle/shutdown-state.js';
 import { closeConnectionsWhileDraining } from './lifecycle/graceful-shutdown.js';
@@ -42,6 +43,18 @@ export function buildOpenApiDocument(app: INestApplication) {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256)' }, 'bearer')
+    .addCookieAuth(
+      REFRESH_COOKIE_NAME,
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        name: REFRESH_COOKIE_NAME,
+        description:
+          'Cookie mode (AUTH_COOKIES=true) only: the refresh token as an HttpOnly cookie, set by ' +
+          'login and refresh, read by refresh and logout from an Origin listed in CORS_ORIGINS.',
+      },
+      REFRESH_COOKIE_SECURITY,
+    )
     .build();
   return SwaggerModule.createDocument(app, document, { extraModels: [ProblemDetailsDto] });
 }
@@ -86,6 +99,8 @@ export function setupApp(app: NestExpressApplication): void {
         'X-Request-Id',
       ],
       exposedHeaders: EXPOSED_HEADERS,
+      // Cookie mode: the front end calls refresh and logout with `credentials: 'include'`.
+      credentials: config.account.cookies,
       maxAge: 600,
     });
   }

@@ -1,21 +1,27 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Ip, Param, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
-import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
-import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import {
+  ApiProblemResponse,
+  ApiProblemResponses,
+} from '../common/decorators/api-problem-responses.decorator.js';
+import { CurrentUser, CurrentUserIfAny } from '../common/decorators/current-user.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
 import { ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { toUserResponse, UserResponseDto } from '../users/dto/user-response.dto.js';
 import { AuthService } from './auth.service.js';
+import { AuthErrors } from './auth.errors.js';
 import { callerOf } from './caller.js';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth-requests.dto.js';
 import {
@@ -23,7 +29,26 @@ import {
   toSessionResponse,
   TokenPairResponseDto,
 } from './dto/auth-responses.dto.js';
+import { PresentedRefreshCookie, RefreshCookie } from './refresh-cookie.decorator.js';
 import { SessionsService } from './sessions.service.js';
+
+const SETS_COOKIE = {
+  'Set-Cookie': {
+    description:
+      'Cookie mode (AUTH_COOKIES) only: `refresh_token=<refreshToken>; Max-Age=<refreshExpiresIn>; ' +
+      'HttpOnly; Secure; SameSite=Strict; Path=/api/v1/auth`.',
+    schema: { type: 'string' },
+  },
+};
+
+const ORIGIN_NOT_ALLOWED =
+  'Cookie mode: the request carries the refresh cookie from an Origin not in CORS_ORIGINS ' +
+  '(`AUTH_ORIGIN_NOT_ALLOWED`)';
+
+const COOKIE_ORIGIN_RULE =
+  'Cookie mode (AUTH_COOKIES): a request carrying the `refresh_token` cookie must send an `Origin` ' +
+  'listed in CORS_ORIGINS (or, without `Origin`, `Sec-Fetch-Site: same-origin`); otherwise 403 ' +
+  '`AUTH_ORIGIN_NOT_ALLOWED`.';
 
 @ApiTags('auth')
 @ApiProblemResponses(503)
@@ -50,8 +75,12 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @RateLimit('login')
-  @ApiOperation({ summary: 'Sign in: a new session with an access and a refresh token' })
-  @ApiOkResponse({ type: TokenPairResponseDto })
+  @RefreshCookie({ accepts: false, response: 'set' })
+  @ApiOperation({
+    summary: 'Sign in: a new session with an access and a refresh token',
+    description: 'In cookie mode (AUTH_COOKIES) the refresh token is also set as a cookie.',
+  })
+  @ApiOkResponse({ type: TokenPairResponseDto, headers: SETS_COOKIE })
   @ApiProblemResponses(400, 401, 403, 429)
   login(
     @Body() body: LoginDto,
@@ -65,28 +94,70 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @RateLimit('refresh')
+  @RefreshCookie({ accepts: true, response: 'set' })
+  @ApiSecurity({})
   @ApiOperation({
     summary: 'Exchange a refresh token for a new pair',
     description:
       'The presented refresh token dies. Presenting it again revokes the whole session, except within ' +
-      'REFRESH_REUSE_GRACE_S seconds, where the same new pair is returned (several tabs refreshing at once).',
+      'REFRESH_REUSE_GRACE_S seconds, where the same new pair is returned (several tabs refreshing at once). ' +
+      'In cookie mode the token may come as the `refresh_token` cookie with an empty body (`{}`); ' +
+      'a token in the body wins over the cookie, and the new one is set as the cookie. With neither: ' +
+      '401 `AUTH_REFRESH_MISSING` (400 `VALIDATION_FAILED` outside cookie mode). ' +
+      COOKIE_ORIGIN_RULE,
   })
-  @ApiOkResponse({ type: TokenPairResponseDto })
-  @ApiProblemResponses(400, 401, 429)
-  refresh(@Body() body: RefreshDto): Promise<TokenPairResponseDto> {
-    return this.auth.refresh(body.refreshToken);
+  @ApiBody({ type: RefreshDto, required: false })
+  @ApiOkResponse({ type: TokenPairResponseDto, headers: SETS_COOKIE })
+  @ApiProblemResponses(400, 429)
+  @ApiProblemResponse(
+    401,
+    'Unknown, expired or revoked refresh token (`AUTH_REFRESH_INVALID`), a used one ' +
+      '(`AUTH_REFRESH_REUSED`, the session is revoked); cookie mode: neither a body token nor the ' +
+      'cookie (`AUTH_REFRESH_MISSING`)',
+  )
+  @ApiProblemResponse(403, ORIGIN_NOT_ALLOWED)
+  refresh(
+    @Body() body: RefreshDto,
+    @PresentedRefreshCookie() cookie: string | undefined,
+  ): Promise<TokenPairResponseDto> {
+    return this.auth.refresh(body.refreshToken ?? cookie);
   }
 
   @Post('logout')
   @HttpCode(204)
+  @RefreshCookie({ accepts: true, response: 'clear' })
   @ApiBearerAuth('bearer')
   @ApiOperation({
     summary: 'Sign out this session: its access and refresh tokens stop working at once',
+    description:
+      'Authenticated by the bearer access token or, in cookie mode, by the `refresh_token` cookie ' +
+      '(used when there is no valid bearer token; then an unknown or used refresh token is 401 ' +
+      '`AUTH_REFRESH_INVALID`). In cookie mode the answer deletes the cookie (`Max-Age=0`). ' +
+      COOKIE_ORIGIN_RULE,
   })
-  @ApiNoContentResponse()
-  @ApiProblemResponses(401)
-  logout(@CurrentUser() user: AuthenticatedUser): Promise<void> {
-    return this.sessions.logout(callerOf(user));
+  @ApiNoContentResponse({
+    headers: {
+      'Set-Cookie': {
+        description:
+          'Cookie mode only: `refresh_token=; Max-Age=0; HttpOnly; Secure; SameSite=Strict; Path=/api/v1/auth`.',
+        schema: { type: 'string' },
+      },
+    },
+  })
+  @ApiProblemResponse(
+    401,
+    'No bearer token (`AUTH_TOKEN_MISSING`) or an invalid one; cookie mode, without a valid ' +
+      'bearer token: an unknown or used refresh cookie (`AUTH_REFRESH_INVALID`)',
+  )
+  @ApiProblemResponse(403, ORIGIN_NOT_ALLOWED)
+  logout(
+    @CurrentUserIfAny() user: AuthenticatedUser | undefined,
+    @PresentedRefreshCookie() cookie: string | undefined,
+  ): Promise<void> {
+    if (user) return this.sessions.logout(callerOf(user));
+    // The bearer guard let the request in without a valid access token: the cookie stands in.
+    if (cookie === undefined) throw AuthErrors.tokenMissing();
+    return this.sessions.logoutWithRefreshToken(cookie);
   }
 
   @Post('logout-all')

@@ -1,5 +1,6 @@
 import { DomainError } from '../common/errors/domain-error.js';
 import { passwordIncorrect } from '../common/security/password-errors.js';
+import { requestValidationError } from '../common/pipes/validation.pipe.js';
 
 /** The auth feature's errors; codes are part of the public contract. */
 export const AuthErrors = {
@@ -44,6 +45,26 @@ export const AuthErrors = {
       'AUTH_REFRESH_REUSED',
       'unauthorized',
       'This refresh token was already used; the session has been revoked. Sign in again.',
+    ),
+  /** Cookie mode: neither a `refreshToken` in the body nor the refresh cookie. */
+  refreshMissing: () =>
+    new DomainError(
+      'AUTH_REFRESH_MISSING',
+      'unauthorized',
+      'A refresh token is required: in the body as refreshToken, or as the refresh_token cookie.',
+    ),
+  /** Without cookie mode a refresh token can only come in the body: a missing field, as before. */
+  refreshTokenFieldMissing: () =>
+    requestValidationError([
+      { field: 'refreshToken', message: 'refreshToken is not a refresh token' },
+      { field: 'refreshToken', message: 'refreshToken must be a string' },
+    ]),
+  /** CSRF defence: the refresh cookie came from a page whose origin is not in CORS_ORIGINS. */
+  originNotAllowed: () =>
+    new DomainError(
+      'AUTH_ORIGIN_NOT_ALLOWED',
+      'forbidden',
+      'Requests carrying the refresh cookie must come from an origin listed in CORS_ORIGINS.',
     ),
   sessionNotFound: () => new DomainError('AUTH_SESSION_NOT_FOUND', 'not_found', 'No such session.'),
   passwordIncorrect: () => passwordIncorrect('currentPassword'),

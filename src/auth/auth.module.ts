@@ -16,6 +16,8 @@ import { AuthService } from './auth.service.js';
 import { JwksController } from './jwks.controller.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { RefreshCookieGuard } from './refresh-cookie.guard.js';
+import { RefreshCookieInterceptor } from './refresh-cookie.interceptor.js';
 import { RolesGuard } from './roles.guard.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { SessionsPurgeService } from './sessions-purge.service.js';
@@ -50,9 +52,12 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
     SigningKeys,
     JwtStrategy,
     VerifiedTokenCache,
+    RefreshCookieInterceptor,
     // Global guards run in this order: per-IP limits first (cheap, before any token or password
-    // work), then authentication (deny by default), then roles.
+    // work), then the refresh cookie's Origin check (the bearer guard may accept the cookie),
+    // then authentication (deny by default), then roles.
     { provide: APP_GUARD, useExisting: RateLimitGuard },
+    { provide: APP_GUARD, useClass: RefreshCookieGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

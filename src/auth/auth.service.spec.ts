@@ -168,7 +168,7 @@ describe('AuthService.refresh', () => {
       {} as AccountTokens,
       { record: () => Promise.resolve() } as unknown as AuditService,
       config,
-      { requireVerifiedEmail: false },
+      { requireVerifiedEmail: false, cookies: false },
     );
   });
 

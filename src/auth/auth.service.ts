@@ -61,7 +61,8 @@ export class AuthService {
     private readonly accountTokens: AccountTokens,
     private readonly audit: AuditService,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
-    @Inject(ACCOUNT_CONFIG) private readonly account: Pick<AccountConfig, 'requireVerifiedEmail'>,
+    @Inject(ACCOUNT_CONFIG)
+    private readonly account: Pick<AccountConfig, 'requireVerifiedEmail' | 'cookies'>,
   ) {}
 
   /** Creates the account with its verification mail and audit row, in one transaction. */
@@ -121,9 +122,15 @@ export class AuthService {
    * Rotates the refresh token in one transaction. A token that was already rotated away revokes
    * its session (reuse: it was stolen, or it leaked), except within REFRESH_REUSE_GRACE_S, where
    * the pair it produced the first time is returned again (two tabs refreshing at once). A session
-   * past SESSION_MAX_AGE, or behind its user's credentials version, is not refreshed.
+   * past SESSION_MAX_AGE, or behind its user's credentials version, is not refreshed. The token
+   * comes from the body or, in cookie mode, the refresh cookie.
    */
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string | undefined): Promise<TokenPair> {
+    if (refreshToken === undefined) {
+      throw this.account.cookies
+        ? AuthErrors.refreshMissing()
+        : AuthErrors.refreshTokenFieldMissing();
+    }
     const tokenHash = hashRefreshToken(refreshToken);
     const outcome = await this.sessions.inRefreshTransaction(
       async (tx): Promise<RefreshOutcome> => {

@@ -8,6 +8,7 @@ import type {
 import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { AuthErrors } from './auth.errors.js';
+import type { RefreshCookieRequest } from './refresh-cookie.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { VerifiedTokenCache } from './verified-token.cache.js';
 
@@ -41,10 +42,33 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     ]);
     if (isPublic) return true;
 
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = context
+      .switchToHttp()
+      .getRequest<AuthenticatedRequest & RefreshCookieRequest>();
     const token = bearerToken(request);
-    if (!token) throw AuthErrors.tokenMissing();
+    // Cookie mode: a route that accepts the refresh cookie (logout) authenticates with it when
+    // the request has no bearer token, or one that is no longer valid (an expired access token).
+    const hasRefreshCookie = request.refreshCookie !== undefined;
+    if (!token) {
+      if (hasRefreshCookie) return true;
+      throw AuthErrors.tokenMissing();
+    }
+    try {
+      return await this.authenticate(context, request, token);
+    } catch (error) {
+      if (hasRefreshCookie && error instanceof DomainError && error.kind === 'unauthorized') {
+        request.user = undefined;
+        return true;
+      }
+      throw error;
+    }
+  }
 
+  private async authenticate(
+    context: ExecutionContext,
+    request: AuthenticatedRequest,
+    token: string,
+  ): Promise<boolean> {
     let user = this.verifiedTokens.get(token);
     if (user) {
       request.user = user;

@@ -61,6 +61,7 @@ const toLockedSessionColumns = rowMapper(Session, [
   'revokedAt',
 ]);
 const toSessionUser = rowMapper(User, ['roles', 'status']);
+const toSessionOwner = rowMapper(Session, ['id', 'userId']);
 const toUsedToken = rowMapper(UsedRefreshToken, ['rotatedAt', 'graceResult']);
 
 const toLockedSession = (row: Row): LockedSession => ({
@@ -184,6 +185,17 @@ export class SessionsRepository {
       [userId],
     );
     return rows.map(toSummary);
+  }
+
+  /** The unrevoked session whose current refresh token has this hash (not a rotated-away one). */
+  async findUnrevokedByRefreshTokenHash(
+    hash: string,
+  ): Promise<Pick<Session, 'id' | 'userId'> | null> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT id, user_id FROM sessions WHERE refresh_token_hash = $1 AND revoked_at IS NULL`,
+      [hash],
+    );
+    return rows.length > 0 ? toSessionOwner(rows[0]) : null;
   }
 
   /** Revokes one active session of this user; false when there is no such session. */

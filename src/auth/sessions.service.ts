@@ -6,6 +6,7 @@ import { AuthErrors } from './auth.errors.js';
 import type { Caller } from './caller.js';
 import { SessionRevocationService } from './session-revocation.service.js';
 import { SessionsRepository, type SessionSummary } from './sessions.repository.js';
+import { hashRefreshToken } from './tokens/refresh-token.js';
 
 export interface SessionView extends SessionSummary {
   current: boolean;
@@ -53,6 +54,15 @@ export class SessionsService implements OnModuleInit {
       type: 'logout',
       details: { sessionId: caller.sessionId },
     });
+  }
+
+  /** Cookie mode: signs out the session the refresh token belongs to (only its current token). */
+  async logoutWithRefreshToken(refreshToken: string): Promise<void> {
+    const session = await this.sessions.findUnrevokedByRefreshTokenHash(
+      hashRefreshToken(refreshToken),
+    );
+    if (!session) throw AuthErrors.refreshInvalid();
+    await this.logout({ userId: session.userId, sessionId: session.id });
   }
 
   async logoutAll(caller: Caller): Promise<void> {

@@ -625,3 +625,106 @@ describe('loadAppConfig', () => {
     });
   });
 });
+
+describe('argon2 parameters (ARGON2_*)', () => {
+  const production = (overrides: Environment = {}): Environment =>
+    productionEnv({
+      SMTP_URL: 'smtp://mail:587',
+      APP_URL: 'https://app.example.com',
+      ...overrides,
+    });
+
+  it("defaults to OWASP's minimum: 19456 KiB, 2 iterations, 1 lane", () => {
+    expect(loadAppConfig({}).passwordHashing).toEqual({
+      memoryKib: 19_456,
+      timeCost: 2,
+      parallelism: 1,
+    });
+  });
+
+  it('reads ARGON2_MEMORY_KIB, ARGON2_TIME_COST and ARGON2_PARALLELISM', () => {
+    const config = loadAppConfig({
+      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_TIME_COST: '3',
+      ARGON2_PARALLELISM: '4',
+    });
+    expect(config.passwordHashing).toEqual({ memoryKib: 65_536, timeCost: 3, parallelism: 4 });
+  });
+
+  it('accepts parameters below the minimum outside production (fast tests)', () => {
+    const config = loadAppConfig({ ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' });
+    expect(config.passwordHashing).toEqual({ memoryKib: 1024, timeCost: 1, parallelism: 1 });
+  });
+
+  it.each([
+    ['ARGON2_MEMORY_KIB', '262145'],
+    ['ARGON2_MEMORY_KIB', '7'],
+    ['ARGON2_MEMORY_KIB', '19mb'],
+    ['ARGON2_TIME_COST', '0'],
+    ['ARGON2_TIME_COST', '11'],
+    ['ARGON2_PARALLELISM', '0'],
+    ['ARGON2_PARALLELISM', '9'],
+  ])('refuses %s=%s everywhere', (name, value) => {
+    expect(refusedVariables({ [name]: value })).toEqual([name]);
+  });
+
+  it('refuses less than 8 KiB of memory per lane', () => {
+    expect(refusedVariables({ ARGON2_MEMORY_KIB: '32', ARGON2_PARALLELISM: '8' })).toEqual([
+      'ARGON2_MEMORY_KIB',
+    ]);
+  });
+
+  it('accepts the minimum and stronger parameters in production', () => {
+    expect(loadAppConfig(production()).passwordHashing.memoryKib).toBe(19_456);
+    const stronger = loadAppConfig(
+      production({ ARGON2_MEMORY_KIB: '47104', ARGON2_TIME_COST: '3', ARGON2_PARALLELISM: '2' }),
+    );
+    expect(stronger.passwordHashing).toEqual({ memoryKib: 47_104, timeCost: 3, parallelism: 2 });
+  });
+
+  it.each([
+    ['less memory', { ARGON2_MEMORY_KIB: '19455' }, ['ARGON2_MEMORY_KIB']],
+    ['a single iteration', { ARGON2_TIME_COST: '1' }, ['ARGON2_TIME_COST']],
+    [
+      'both',
+      { ARGON2_MEMORY_KIB: '4096', ARGON2_TIME_COST: '1' },
+      ['ARGON2_MEMORY_KIB', 'ARGON2_TIME_COST'],
+    ],
+  ])("refuses %s than OWASP's minimum in production", (_case, overrides, refused) => {
+    expect(refusedVariables(production(overrides))).toEqual(refused);
+    expect(problemsOf(production(overrides)).join('\n')).toMatch(/OWASP's minimum/);
+  });
+});
+
+describe('browser cookie mode (AUTH_COOKIES)', () => {
+  it('is off by default', () => {
+    expect(loadAppConfig({}).account.cookies).toBe(false);
+  });
+
+  it('is on with an explicit CORS_ORIGINS list, which the Origin check uses', () => {
+    const config = loadAppConfig({
+      AUTH_COOKIES: 'true',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+    });
+    expect(config.account.cookies).toBe(true);
+    expect(config.account.corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+  });
+
+  it.each([
+    ['no CORS_ORIGINS', {}],
+    ['CORS_ORIGINS=*', { CORS_ORIGINS: '*' }],
+    ['a list with *', { CORS_ORIGINS: 'https://app.example.com,*' }],
+  ])('refuses AUTH_COOKIES=true with %s, in every environment', (_case, overrides) => {
+    expect(refusedVariables({ AUTH_COOKIES: 'true', ...overrides })).toEqual(['CORS_ORIGINS']);
+    expect(refusedVariables({ NODE_ENV: 'test', AUTH_COOKIES: 'true', ...overrides })).toEqual([
+      'CORS_ORIGINS',
+    ]);
+  });
+
+  it('leaves a wildcard CORS_ORIGINS alone without cookie mode outside production', () => {
+    expect(loadAppConfig({ AUTH_COOKIES: 'false', CORS_ORIGINS: '*' }).account.cookies).toBe(false);
+  });
+});

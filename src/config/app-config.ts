@@ -108,6 +108,13 @@ export interface AccountConfig {
   corsOrigins: string[];
 }
 
+/** argon2id parameters for new hashes; a login re-hashes a password stored with others. */
+export interface PasswordHashingConfig {
+  memoryKib: number;
+  timeCost: number;
+  parallelism: number;
+}
+
 export interface AuditConfig {
   retentionDays: number;
 }
@@ -148,6 +155,7 @@ export interface AppConfig {
   mail: MailConfig;
   account: AccountConfig;
   audit: AuditConfig;
+  passwordHashing: PasswordHashingConfig;
 }
 
 /** Injection token for the validated configuration. */
@@ -235,6 +243,21 @@ export function sessionLifetimesOf(env: EnvironmentVariables): SessionLifetimes 
   };
 }
 
+/** OWASP's minimum for argon2id (19 MiB, 2 iterations, 1 lane), also the default. */
+export const ARGON2_MINIMUM: PasswordHashingConfig = {
+  memoryKib: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
+
+export function passwordHashingConfigOf(env: EnvironmentVariables): PasswordHashingConfig {
+  return {
+    memoryKib: env.ARGON2_MEMORY_KIB ?? ARGON2_MINIMUM.memoryKib,
+    timeCost: env.ARGON2_TIME_COST ?? ARGON2_MINIMUM.timeCost,
+    parallelism: env.ARGON2_PARALLELISM ?? ARGON2_MINIMUM.parallelism,
+  };
+}
+
 export function auditConfigOf(env: EnvironmentVariables): AuditConfig {
   return { retentionDays: env.AUDIT_RETENTION_DAYS ?? 365 };
 }
@@ -281,6 +304,19 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
         'APP_URL must be https:// in production (the links carry reset tokens); http:// only for localhost',
       );
     }
+    // OWASP's minimum for argon2id; its other trade-offs (less memory, more iterations) are not
+    // offered, to keep the rule one line in the README.
+    const hashing = passwordHashingConfigOf(env);
+    if (hashing.memoryKib < ARGON2_MINIMUM.memoryKib) {
+      problems.push(
+        `ARGON2_MEMORY_KIB must be at least ${ARGON2_MINIMUM.memoryKib} in production (OWASP's minimum for argon2id)`,
+      );
+    }
+    if (hashing.timeCost < ARGON2_MINIMUM.timeCost) {
+      problems.push(
+        `ARGON2_TIME_COST must be at least ${ARGON2_MINIMUM.timeCost} in production (OWASP's minimum for argon2id)`,
+      );
+    }
     if (trustProxy === true) {
       problems.push(
         'TRUST_PROXY must be a hop count or the proxy addresses/CIDRs in production; "true" is refused (any client could pick its IP through X-Forwarded-For)',
@@ -289,6 +325,17 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
   }
   if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_FILE) {
     problems.push('set only one of JWT_PRIVATE_KEY and JWT_PRIVATE_KEY_FILE');
+  }
+  if (
+    env.ARGON2_MEMORY_KIB !== undefined &&
+    env.ARGON2_MEMORY_KIB < 8 * (env.ARGON2_PARALLELISM ?? ARGON2_MINIMUM.parallelism)
+  ) {
+    problems.push('ARGON2_MEMORY_KIB must be at least 8 KiB per lane (8 × ARGON2_PARALLELISM)');
+  }
+  if (env.AUTH_COOKIES === true && (corsOrigins.length === 0 || corsOrigins.includes('*'))) {
+    problems.push(
+      'CORS_ORIGINS must list the front-end origins when AUTH_COOKIES=true ("*" and empty are refused): requests carrying the refresh cookie are accepted only from them',
+    );
   }
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
@@ -361,6 +408,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       corsOrigins,
     },
     audit: auditConfigOf(env),
+    passwordHashing: passwordHashingConfigOf(env),
   };
 }
 

@@ -13,6 +13,7 @@ export const ADMIN_CONFIG = Symbol('ADMIN_CONFIG');
 export const MAIL_CONFIG = Symbol('MAIL_CONFIG');
 export const ACCOUNT_CONFIG = Symbol('ACCOUNT_CONFIG');
 export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');
+export const PASSWORD_HASHING_CONFIG = Symbol('PASSWORD_HASHING_CONFIG');
 /** `DATA_DIR`: where development keys (and the embedded database) are kept. */
 export const DATA_DIR = Symbol('DATA_DIR');
 
@@ -33,5 +34,6 @@ export const CONFIG_SLICES: Provider[] = [
   slice(MAIL_CONFIG, (config) => config.mail),
   slice(ACCOUNT_CONFIG, (config) => config.account),
   slice(AUDIT_CONFIG, (config) => config.audit),
+  slice(PASSWORD_HASHING_CONFIG, (config) => config.passwordHashing),
   slice(DATA_DIR, (config) => config.dataDir),
 ];

@@ -151,6 +151,11 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(36_500) AUDIT_RETENTION_DAYS?: number;
   @IsOptional() @Transform(toBoolean) @IsBoolean() AUTH_COOKIES?: boolean;
 
+  // Upper bounds: each login holds this much memory per hash, up to the libuv pool size at once.
+  @IsOptional() @Transform(toInt) @IsInt() @Min(8) @Max(262_144) ARGON2_MEMORY_KIB?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10) ARGON2_TIME_COST?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(8) ARGON2_PARALLELISM?: number;
+
   @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() DOCS_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;

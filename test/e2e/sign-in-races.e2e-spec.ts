@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { hash } from '@node-rs/argon2';
 import request from 'supertest';
 import { AdminBootstrap } from '../../src/auth/admin-bootstrap.js';
-import { ARGON2_OPTIONS } from '../../src/common/security/password-hasher.js';
 import {
   buildUser,
   createSignedInUser,
@@ -347,28 +345,5 @@ describe('a sign-in or refresh racing a credentials change', () => {
       .set('Authorization', `Bearer ${session.accessToken}`)
       .expect(200);
     expect((await refresh(session.refreshToken)).status).toBe(200);
-  });
-
-  it('upgrades an outdated password hash at sign-in without ending the other sessions', async () => {
-    const user = await createSignedInUser(service.server);
-    const outdated = await hash(user.password, { ...ARGON2_OPTIONS, timeCost: 1 });
-    const db = service.environment.database;
-    await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, outdated]);
-    const [before] = await db.query<{ credentials_version: number }>(
-      'SELECT credentials_version FROM users WHERE id = $1',
-      [user.id],
-    );
-
-    await login(service.server, user.email, user.password);
-
-    const [after] = await db.query<{ password_hash: string; credentials_version: number }>(
-      'SELECT password_hash, credentials_version FROM users WHERE id = $1',
-      [user.id],
-    );
-    expect(after.password_hash).not.toBe(outdated);
-    expect(after.password_hash).toContain(`t=${ARGON2_OPTIONS.timeCost}`);
-    // The same password in a stronger hash is not a credentials change.
-    expect(after.credentials_version).toBe(before.credentials_version);
-    expect((await refresh(user.tokens.refreshToken)).status).toBe(200);
   });
 });

@@ -29,3 +29,14 @@ export function ApiProblemResponses(...statuses: number[]) {
     ),
   );
 }
+
+/** One problem+json response with a route's own description (which codes, and when). */
+export function ApiProblemResponse(status: number, description: string) {
+  return ApiResponse({
+    status,
+    description,
+    content: {
+      'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) } },
+    },
+  });
+}

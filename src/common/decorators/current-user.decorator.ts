@@ -9,3 +9,9 @@ export const CurrentUser = createParamDecorator(
     return user;
   },
 );
+
+/** The caller when a bearer token authenticated the request; undefined when another credential did. */
+export const CurrentUserIfAny = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser | undefined =>
+    context.switchToHttp().getRequest<AuthenticatedRequest>().user,
+);

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { hash as argon2Hash } from '@node-rs/argon2';
+import { ARGON2_MINIMUM } from '../../config/app-config.js';
 import { PasswordHasher } from './password-hasher.js';
 
 // `Algorithm` of @node-rs/argon2 is an ambient const enum, unusable with isolatedModules.
@@ -7,7 +8,7 @@ const ARGON2I = 1;
 const ARGON2ID = 2;
 
 describe('PasswordHasher', () => {
-  const hasher = new PasswordHasher();
+  const hasher = new PasswordHasher(ARGON2_MINIMUM);
   const password = 'correct horse battery staple';
   let hash: string;
 
@@ -69,5 +70,22 @@ describe('PasswordHasher', () => {
       parallelism: 1,
     });
     expect(hasher.needsRehash(other)).toBe(true);
+  });
+
+  describe('with other parameters configured', () => {
+    const upgraded = new PasswordHasher({ memoryKib: 8_192, timeCost: 3, parallelism: 2 });
+
+    it('hashes with the configured memory, iterations and lanes', async () => {
+      expect(await upgraded.hash(password)).toMatch(/^\$argon2id\$v=19\$m=8192,t=3,p=2\$/);
+    });
+
+    it('asks to rehash hashes made with the previous parameters, which still verify', async () => {
+      expect(upgraded.needsRehash(hash)).toBe(true);
+      expect(await upgraded.verify(hash, password)).toBe(true);
+    });
+
+    it('does not ask to rehash its own hashes', async () => {
+      expect(upgraded.needsRehash(await upgraded.hash(password))).toBe(false);
+    });
   });
 });

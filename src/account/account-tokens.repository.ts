@@ -28,12 +28,14 @@ export class AccountTokensRepository {
 
   /** Stores the token and deletes the user's older unused ones of the same purpose. */
   async replace(token: NewAccountToken): Promise<void> {
-    const tokens = inCurrentTransaction(this.tokens);
-    await tokens.query(
-      'DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL',
-      [token.userId, token.purpose],
+    // One round trip (registration runs it in its transaction on every sign-up).
+    await inCurrentTransaction(this.tokens).query(
+      `WITH voided AS (
+         DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL)
+       INSERT INTO account_tokens (user_id, purpose, token_hash, email, expires_at)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [token.userId, token.purpose, token.tokenHash, token.email, token.expiresAt],
     );
-    await tokens.insert(token);
   }
 
   /**

@@ -13,6 +13,14 @@ describe('smtpTransportOptions', () => {
     });
   });
 
+  it('reuses connections, and never resends a message on its own (the outbox worker retries)', () => {
+    expect(smtpTransportOptions('smtp://127.0.0.1:25')).toMatchObject({
+      pool: true,
+      maxConnections: 4,
+      maxRequeues: 0,
+    });
+  });
+
   it('uses TLS from the first byte on smtps://, on port 465 by default', () => {
     expect(smtpTransportOptions('smtps://mail.example.com')).toMatchObject({
       port: 465,

@@ -27,6 +27,8 @@ export abstract class MailTransport {
 export const SMTP_CONNECTION_TIMEOUT_MS = 10_000;
 export const SMTP_GREETING_TIMEOUT_MS = 10_000;
 export const SMTP_SOCKET_TIMEOUT_MS = 30_000;
+/** As many as the outbox worker's lanes. */
+export const SMTP_POOL_CONNECTIONS = 4;
 
 /** The domain of MAIL_FROM's address (`Name <no-reply@example.com>` -> `example.com`). */
 export function senderDomain(from: string): string {
@@ -61,6 +63,14 @@ export function smtpTransportOptions(smtpUrl: string) {
     connectionTimeout: SMTP_CONNECTION_TIMEOUT_MS,
     greetingTimeout: SMTP_GREETING_TIMEOUT_MS,
     socketTimeout: SMTP_SOCKET_TIMEOUT_MS,
+    // Connections are kept and reused (one per worker lane): no connect, greeting and EHLO per mail.
+    pool: true as const,
+    maxConnections: SMTP_POOL_CONNECTIONS,
+    maxMessages: 100,
+    idleTimeout: 30_000,
+    // A message whose connection dropped mid-send fails back to the worker, which owns retries
+    // (backoff, attempts, the outbox row), instead of being resent behind its back.
+    maxRequeues: 0,
   };
 }
 

@@ -44,7 +44,12 @@ export class OutboxRepository {
 
   /** Queues a mail, in the caller's transaction when there is one. */
   async insert(mail: NewOutboxMail): Promise<void> {
-    await inCurrentTransaction(this.mails).insert(mail);
+    // Plain SQL: TypeORM's insert builder costs more CPU than the statement on the sign-up path.
+    await inCurrentTransaction(this.mails).query(
+      `INSERT INTO mail_outbox (recipient, template, subject, text_body, html_body)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [mail.recipient, mail.template, mail.subject, mail.textBody, mail.htmlBody],
+    );
   }
 
   /**

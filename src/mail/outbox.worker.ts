@@ -12,18 +12,21 @@ import type { MailConfig } from '../config/app-config.js';
 import { MAIL_CONFIG } from '../config/config-slices.js';
 import { ShutdownState } from '../lifecycle/shutdown-state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { MailTransport } from './mail-transport.js';
+import { MailTransport, SMTP_POOL_CONNECTIONS } from './mail-transport.js';
 import { type ClaimedMail, OutboxRepository } from './outbox.repository.js';
 import { retryDelayMs } from './retry-delay.js';
 
 const BATCH_SIZE = 8;
 /** Sends at once; each lane sends its share of a batch one after the other. */
-const CONCURRENCY = 4;
+const CONCURRENCY = SMTP_POOL_CONNECTIONS;
 // A claim outlives the slowest batch (two sends per lane, each cut off by the SMTP timeouts), so
 // a live worker's claim does not expire under it and let another replica send the mail again.
 const CLAIM_LEASE_MS = 5 * 60_000;
-/** Enqueue (after its transaction committed) wakes the worker this long after: mails queued together go in one round. */
-const NUDGE_DELAY_MS = 10;
+/**
+ * Enqueue (after its transaction committed) wakes the worker this long after: under load, the
+ * mails of many requests go in one round (one claim) instead of one round each.
+ */
+const NUDGE_DELAY_MS = 50;
 /** Runs a function outside every AsyncLocalStorage context (captured at load, where none is set). */
 const outsideAnyContext = AsyncLocalStorage.snapshot();
 /** How often the backlog gauges are refreshed. */

@@ -58,6 +58,8 @@ export class SmtpCatcher {
       authOptional: true,
       allowInsecureAuth: true,
       logger: false,
+      // stop() is an outage: clients' open (pooled) connections are cut, not waited for.
+      closeTimeout: 100,
       onAuth: (_auth, _session, callback) => callback(null, { user: 'test' }),
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];

@@ -26,7 +26,7 @@ const CLAIM_LEASE_MS = 5 * 60_000;
  * Enqueue (after its transaction committed) wakes the worker this long after: under load, the
  * mails of many requests go in one round (one claim) instead of one round each.
  */
-const NUDGE_DELAY_MS = 50;
+const NUDGE_DELAY_MS = 250;
 /** Runs a function outside every AsyncLocalStorage context (captured at load, where none is set). */
 const outsideAnyContext = AsyncLocalStorage.snapshot();
 /** How often the backlog gauges are refreshed. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { CacheHealthIndicator } from './cache-health.indicator.js';
 import { HealthController } from './health.controller.js';
@@ -8,7 +9,7 @@ import { HealthService } from './health.service.js';
 
 @Module({
   // Readiness failures are reported in the response and by the probe; not logged per probe.
-  imports: [TerminusModule.forRoot({ logger: false }), RedisModule, LifecycleModule],
+  imports: [TerminusModule.forRoot({ logger: false }), RedisModule, LifecycleModule, MetricsModule],
   controllers: [HealthController],
   providers: [HealthService, CacheHealthIndicator],
 })

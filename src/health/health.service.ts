@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { CacheHealthIndicator } from './cache-health.indicator.js';
 import { ShutdownState } from '../lifecycle/shutdown-state.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 const DATABASE_PING_TIMEOUT_MS = 1_000;
 const NOT_READY_RETRY_AFTER_S = 5;
@@ -50,10 +51,12 @@ export class HealthService {
     private readonly dataSource: DataSource,
     private readonly cache: CacheHealthIndicator,
     private readonly shutdown: ShutdownState,
+    private readonly metrics: MetricsService,
   ) {}
 
   async readiness(): Promise<Readiness> {
     if (this.shutdown.isShuttingDown) {
+      this.metrics.recordReadiness(false);
       throw new DomainError(
         'SERVICE_SHUTTING_DOWN',
         'unavailable',
@@ -73,27 +76,32 @@ export class HealthService {
         () => this.cache.check('cache'),
       ]);
       this.logChanges(result);
-      return {
-        status: result.status === 'degraded' ? 'degraded' : 'ok',
+      const dependencies = {
         database: stateOf(result, 'database'),
         cache: stateOf(result, 'cache'),
+      };
+      this.metrics.recordReadiness(true, dependencies);
+      return {
+        status: result.status === 'degraded' ? 'degraded' : 'ok',
+        ...dependencies,
         details: publicDetails(result),
       };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
       this.logChanges(result);
+      const dependencies = {
+        database: stateOf(result, 'database'),
+        cache: stateOf(result, 'cache'),
+      };
+      this.metrics.recordReadiness(false, dependencies);
       throw new DomainError(
         'SERVICE_NOT_READY',
         'unavailable',
         'A required dependency (the database) is not answering.',
         {
           retryAfterS: NOT_READY_RETRY_AFTER_S,
-          extensions: {
-            database: stateOf(result, 'database'),
-            cache: stateOf(result, 'cache'),
-            details: publicDetails(result),
-          },
+          extensions: { ...dependencies, details: publicDetails(result) },
         },
       );
     }

@@ -3,6 +3,23 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type CacheEvent = 'hit' | 'miss' | 'error' | 'invalidation';
 
+export const AUTH_EVENTS = [
+  'register',
+  'login_success',
+  'login_failure',
+  'login_locked',
+  'login_credentials_changed',
+  'refresh',
+  'refresh_grace_replay',
+  'refresh_reuse_detected',
+  'password_changed',
+  'password_change_failure',
+  'logout',
+  'logout_all',
+] as const;
+
+export type AuthEvent = (typeof AUTH_EVENTS)[number];
+
 /**
  * Prometheus metrics of this process. One registry per application instance (not prom-client's
  * global one), so several instances in one process (tests) do not collide.
@@ -30,6 +47,19 @@ export class MetricsService {
     name: 'auth_events_total',
     help: 'Authentication events (login success/failure, refresh, reuse detected, logout...)',
     labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly healthReady = new Gauge({
+    name: 'health_ready',
+    help: 'Whether the last readiness check passed (1) or failed or met a shutdown (0); absent before the first check',
+    registers: [this.registry],
+  });
+
+  readonly healthDependencyUp = new Gauge({
+    name: 'health_dependency_up',
+    help: 'Each dependency as the last readiness check found it: up (1) or not (0)',
+    labelNames: ['dependency'] as const,
     registers: [this.registry],
   });
 
@@ -80,14 +110,25 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Series that exist from the start: increase() misses the first event of a series born at 1.
+    for (const event of AUTH_EVENTS) this.authEvents.inc({ event }, 0);
+    // A replica nobody probes for readiness (compose) must not read as unready.
+    this.healthReady.remove();
   }
 
   recordCache(event: CacheEvent): void {
     this.cacheEvents.inc({ event });
   }
 
-  recordAuth(event: string): void {
+  recordAuth(event: AuthEvent): void {
     this.authEvents.inc({ event });
+  }
+
+  recordReadiness(isReady: boolean, dependencies: Record<string, 'up' | 'down'> = {}): void {
+    this.healthReady.set(isReady ? 1 : 0);
+    for (const [dependency, state] of Object.entries(dependencies)) {
+      this.healthDependencyUp.set({ dependency }, state === 'up' ? 1 : 0);
+    }
   }
 
   recordMailSent(template: string): void {

@@ -31,6 +31,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private lastErrorLoggedAt = 0;
   private suppressedErrors = 0;
+  private errors = 0;
 
   constructor(@Inject(REDIS_CONFIG) config: RedisConfig) {
     this.keyPrefix = config.keyPrefix;
@@ -82,8 +83,14 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     await client.close().catch(() => client.destroy());
   }
 
+  /** Every Redis error this process met (connection and command), for the metrics. */
+  get errorCount(): number {
+    return this.errors;
+  }
+
   /** Redis errors are expected during an outage: log one line per interval, not one per request. */
   logError(error: unknown): void {
+    this.errors += 1;
     const now = Date.now();
     if (now - this.lastErrorLoggedAt < ERROR_LOG_INTERVAL_MS) {
       this.suppressedErrors += 1;

@@ -82,4 +82,11 @@ describe('readiness while PostgreSQL and Redis are unreachable', () => {
       expect(text).not.toContain(leak);
     }
   });
+
+  it('exports the failed readiness and the database down in the metrics', async () => {
+    await readiness().expect(503);
+    const metrics = (await request(service.server).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^health_ready 0$/m);
+    expect(metrics).toContain('health_dependency_up{dependency="database"} 0\n');
+  });
 });

@@ -36,6 +36,7 @@ describe('Redis crashes and comes back (throwaway redis-server)', () => {
   const me = (bearer = user.bearer) =>
     request(service.server).get('/api/v1/users/me').set('Authorization', bearer);
   const readiness = () => request(service.server).get('/health/ready');
+  const scrape = async () => (await request(service.server).get('/metrics').expect(200)).text;
 
   it('serves, writes, signs in and signs out without a 5xx while Redis is dead', async () => {
     await me().expect(200);
@@ -69,6 +70,11 @@ describe('Redis crashes and comes back (throwaway redis-server)', () => {
     const response = await readiness();
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ status: 'degraded', database: 'up', cache: 'down' });
+    const metrics = await scrape();
+    expect(metrics).toMatch(/^health_ready 1$/m);
+    expect(metrics).toContain('health_dependency_up{dependency="cache"} 0\n');
+    expect(metrics).toMatch(/^redis_connection_up 0$/m);
+    expect(metrics).toMatch(/^redis_errors_total [1-9]/m);
   });
 
   it('recovers without a restart: cache up again, fresh data, hits again', async () => {
@@ -81,6 +87,7 @@ describe('Redis crashes and comes back (throwaway redis-server)', () => {
     const first = await me().expect(200);
     expect(first.body.displayName).toBe('Renamed during the outage');
     await waitUntil('a cache hit', async () => (await me()).headers['x-cache'] === 'HIT');
+    expect(await scrape()).toMatch(/^redis_connection_up 1$/m);
   });
 });
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvironmentVariables, type LOG_LEVELS, type NODE_ENVIRONMENTS } from './env.schema.js';
+import { type TracingConfig, tracingConfigOf } from './tracing-config.js';
 
 export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -148,6 +149,8 @@ export interface AppConfig {
   mail: MailConfig;
   account: AccountConfig;
   audit: AuditConfig;
+  /** Undefined: tracing off. Started by src/main.ts before the application loads. */
+  tracing: TracingConfig | undefined;
 }
 
 /** Injection token for the validated configuration. */
@@ -361,6 +364,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       corsOrigins,
     },
     audit: auditConfigOf(env),
+    tracing: tracingConfigOf(env),
   };
 }
 

@@ -40,14 +40,32 @@ async function logLine(service: BuiltService, matches: (line: LogLine) => boolea
   return find();
 }
 
+const RECORDER = path.resolve(import.meta.dirname, '../support/loaded-modules.mjs');
+
+/** Runs `work` with a file for loaded-modules.mjs to fill, and returns the modules it lists. */
+async function recordingModules(work: (file: string) => Promise<void>): Promise<string[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'uas-modules-'));
+  const file = path.join(dir, 'loaded.txt');
+  try {
+    await work(file);
+    return (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set), the built service', () => {
   const handle = useTestEnvironment();
   let receiver: OtlpReceiver;
   let service: BuiltService;
+  let modulesDir: string;
 
   beforeAll(async () => {
     receiver = await OtlpReceiver.start();
+    modulesDir = await mkdtemp(path.join(tmpdir(), 'uas-modules-'));
     service = await handle.environment.startBuiltService({
+      NODE_OPTIONS: `--import ${RECORDER}`,
+      LOADED_MODULES_FILE: path.join(modulesDir, 'loaded.txt'),
       LOG_LEVEL: 'info',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_SERVICE_NAME: 'uas-tracing-test',
@@ -59,6 +77,7 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set), the built service', () =
 
   afterAll(async () => {
     await receiver.close();
+    await rm(modulesDir, { recursive: true, force: true });
   });
 
   it("continues the caller's trace through HTTP, Express, pg and Redis spans", async () => {
@@ -134,17 +153,31 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set), the built service', () =
     expect((await fetch(service.url('/health/ready'))).status).toBe(200);
     expect(receiver.spans.some((span) => span.name.includes('/health/'))).toBe(false);
   });
+
+  // The runtime image needs no OpenTelemetry package: the SDK is bundled into tracing.js.
+  it('loads the SDK from its bundle and the instrumented packages from node_modules, and exits 0', async () => {
+    expect(await service.stop()).toEqual({ code: 0, signal: null });
+
+    const loaded = (await readFile(path.join(modulesDir, 'loaded.txt'), 'utf8'))
+      .split('\n')
+      .filter(Boolean);
+    for (const bundled of ['/dist/bundle/tracing.js', '/dist/bundle/app-traced.js']) {
+      expect(loaded.some((module) => module.endsWith(bundled))).toBe(true);
+    }
+    for (const external of ['/node_modules/express/', '/node_modules/@redis/client/']) {
+      expect(loaded.some((module) => module.includes(external))).toBe(true);
+    }
+    expect(loaded.filter((module) => /\/node_modules\/@opentelemetry\//.test(module))).toEqual([]);
+  });
 });
 
 describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT), the built service', () => {
   const handle = useTestEnvironment();
 
   it('loads no OpenTelemetry module and runs the single bundle', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'uas-modules-'));
-    const file = path.join(dir, 'loaded.txt');
-    try {
+    const loaded = await recordingModules(async (file) => {
       const service = await handle.environment.startBuiltService({
-        NODE_OPTIONS: `--import ${path.resolve(import.meta.dirname, '../support/loaded-modules.mjs')}`,
+        NODE_OPTIONS: `--import ${RECORDER}`,
         LOADED_MODULES_FILE: file,
       });
       const user = buildUser();
@@ -156,17 +189,14 @@ describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT), the built service', () =
       expect(login.status).toBe(200);
       expect(await login.json()).not.toHaveProperty('traceId');
       expect(await service.stop()).toEqual({ code: 0, signal: null });
+    });
 
-      const loaded = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
-      expect(loaded.some((module) => module.endsWith('/dist/bundle/app.js'))).toBe(true);
-      const unwanted = loaded.filter((module) =>
-        /@opentelemetry|-in-the-middle|\/dist\/bundle\/(tracing|app-traced)\.js|\/node_modules\/(express|@redis\/client)\//.test(
-          module,
-        ),
-      );
-      expect(unwanted).toEqual([]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    expect(loaded.some((module) => module.endsWith('/dist/bundle/app.js'))).toBe(true);
+    const unwanted = loaded.filter((module) =>
+      /@opentelemetry|-in-the-middle|\/dist\/bundle\/(tracing|app-traced)\.js|\/node_modules\/(express|@redis\/client)\//.test(
+        module,
+      ),
+    );
+    expect(unwanted).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // `npm run build`: the Nest CLI compiles src/ to dist/ (tsc + the Swagger plugin), then esbuild
-// bundles dist/main.js and its dependencies into one file, dist/bundle/main.js, which is what
-// runs. Loading ~2,000 separate modules cost about 450 ms of the cold start (file reads, path
-// resolution, one compile per module); one file removes most of it (README, Performance).
+// bundles the application and its dependencies into one file, dist/bundle/app.js, which the entry
+// point dist/bundle/main.js runs (with tracing on, dist/bundle/app-traced.js: see LAUNCHED). Loading
+// ~2,000 separate modules cost about 450 ms of the cold start (file reads, path resolution, one
+// compile per module); one file removes most of it (README, Performance).
 // The CLIs (dist/database/migration-cli.js, dist/auth/create-admin.cli.js,
 // dist/auth/sessions-purge.cli.js) stay unbundled.
 import { spawnSync } from 'node:child_process';

@@ -1,32 +1,15 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module.js';
-import { loggableError } from './common/errors/loggable-error.js';
-import { APP_CONFIG, ConfigValidationError, type AppConfig } from './config/app-config.js';
-import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
-import { setupApp } from './setup-app.js';
+import { tracingConfigFromEnvironment } from './config/tracing-config.js';
 
-async function bootstrap(): Promise<void> {
-  // An explicit adapter: left to itself, NestFactory imports @nestjs/platform-express by name at run
-  // time, which in the bundle would load a second copy of Nest from node_modules.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, new ExpressAdapter(), {
-    bufferLogs: true,
-    bodyParser: false,
-    abortOnError: false,
-  });
-  setupApp(app);
-  const config = app.get<AppConfig>(APP_CONFIG);
-  await app.listen(config.http.port, config.http.host);
-  installGracefulShutdown(app, app.get(Logger));
-  app.get(Logger).log(`Listening on http://${config.http.host}:${config.http.port}`, 'Bootstrap');
+// The application is imported only after tracing has started: the instrumentations patch Express,
+// pg and Redis as they load. With tracing off no OpenTelemetry module is loaded, and the bundle
+// runs dist/bundle/app.js, in which those packages are bundled (scripts/build.mjs).
+const tracing = tracingConfigFromEnvironment();
+if (tracing) {
+  const { startTracing } = await import('./tracing/start-tracing.js');
+  const traceIds = startTracing(tracing);
+  const { bootstrap } = await import('./tracing/traced-app.js');
+  await bootstrap(traceIds);
+} else {
+  const { bootstrap } = await import('./bootstrap.js');
+  await bootstrap();
 }
-
-bootstrap().catch((error: unknown) => {
-  // Configuration errors are the operator's to fix: one readable list, no stack.
-  if (error instanceof ConfigValidationError) console.error(error.message);
-  // The stack, not the object: a failed insert (the ADMIN_EMAIL bootstrap) carries its parameters.
-  else console.error('Startup failed:', loggableError(error).stack ?? String(error));
-  process.exit(1);
-});

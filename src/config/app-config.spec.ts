@@ -133,6 +133,10 @@ describe('loadAppConfig', () => {
       expect(config.audit).toEqual({ retentionDays: 365 });
     });
 
+    it('leaves tracing off', () => {
+      expect(config.tracing).toBeUndefined();
+    });
+
     it('treats empty strings as unset', () => {
       const blank = loadAppConfig({ HOST: '', DATA_DIR: '', DATABASE_URL: '', REDIS_URL: ' ' });
       expect(blank.http.host).toBe('0.0.0.0');
@@ -143,6 +147,18 @@ describe('loadAppConfig', () => {
   });
 
   describe('parsing', () => {
+    it('turns tracing on with an OTLP endpoint, named user-auth-service unless OTEL_SERVICE_NAME says', () => {
+      expect(
+        loadAppConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }).tracing,
+      ).toEqual({ endpoint: 'http://otel-collector:4318', serviceName: 'user-auth-service' });
+      expect(
+        loadAppConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com',
+          OTEL_SERVICE_NAME: 'accounts',
+        }).tracing,
+      ).toEqual({ endpoint: 'https://otel.example.com', serviceName: 'accounts' });
+    });
+
     it('treats an empty value as unset for every variable', () => {
       const config = loadAppConfig({ PORT: '', TRUST_PROXY: ' ', LOG_LEVEL: '', NODE_ENV: '' });
       expect(config.http.port).toBe(3000);
@@ -433,6 +449,12 @@ describe('loadAppConfig', () => {
       ],
     ])('refuses %s', (_case, environment, variable) => {
       expect(refusedVariables(environment)).toEqual([variable]);
+    });
+
+    it('says what OTEL_EXPORTER_OTLP_ENDPOINT must look like', () => {
+      expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318' })).toEqual([
+        'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL with a host, e.g. http://otel-collector:4318',
+      ]);
     });
 
     it('says what SMTP_URL, MAIL_FROM and APP_URL must look like', () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvironmentVariables, type LOG_LEVELS, type NODE_ENVIRONMENTS } from './env.schema.js';
+import { type TracingConfig, tracingConfigOf } from './tracing-config.js';
 
 export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -156,6 +157,8 @@ export interface AppConfig {
   account: AccountConfig;
   audit: AuditConfig;
   passwordHashing: PasswordHashingConfig;
+  /** Undefined: tracing off. Started by src/main.ts before the application loads. */
+  tracing: TracingConfig | undefined;
 }
 
 /** Injection token for the validated configuration. */
@@ -409,6 +412,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
     },
     audit: auditConfigOf(env),
     passwordHashing: passwordHashingConfigOf(env),
+    tracing: tracingConfigOf(env),
   };
 }
 

@@ -157,6 +157,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(8) ARGON2_PARALLELISM?: number;
 
   @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
+  @IsOptional()
+  @IsUrlOf(['http:', 'https:'], {
+    message:
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL with a host, e.g. http://otel-collector:4318',
+  })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(255) OTEL_SERVICE_NAME?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() DOCS_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) SHUTDOWN_TIMEOUT_MS?: number;

@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { requestContextStorage } from '../common/http/request-context.js';
+import type { TraceIdSource, TraceIds } from '../common/tracing/trace-ids.js';
 import { createLoggers } from './logger.factory.js';
 
-function capture() {
+function capture(traceIds?: TraceIdSource) {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -11,7 +12,7 @@ function capture() {
       done();
     },
   });
-  return { lines, loggers: createLoggers({ logLevel: 'info', env: 'test' }, stream) };
+  return { lines, loggers: createLoggers({ logLevel: 'info', env: 'test' }, stream, traceIds) };
 }
 
 describe('createLoggers', () => {
@@ -32,6 +33,28 @@ describe('createLoggers', () => {
       service: 'user-auth-service',
     });
     expect(lines[1].requestId).toBeUndefined();
+  });
+
+  it("adds the active span's trace_id and span_id with tracing on, and nothing when no span is active", () => {
+    let active: TraceIds | undefined = {
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+    };
+    const { lines, loggers } = capture(() => active);
+    loggers.root.info('in a span');
+    active = undefined;
+    loggers.root.info('outside');
+    expect(lines[0]).toMatchObject({
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+    });
+    expect(lines[1]).not.toHaveProperty('trace_id');
+  });
+
+  it('adds no trace fields with tracing off', () => {
+    const { lines, loggers } = capture();
+    loggers.root.info('x');
+    expect(Object.keys(lines[0]).filter((key) => key.includes('_id'))).toEqual([]);
   });
 
   it('redacts passwords, tokens and authorization headers at any of the first three levels', () => {

@@ -9,6 +9,7 @@ import {
   requestContextStorage,
   routePatternOf,
 } from '../common/http/request-context.js';
+import { type TraceIdSource, traceIdSource } from '../common/tracing/trace-ids.js';
 
 const CENSOR = '[REDACTED]';
 const SECRET_FIELDS = [
@@ -68,18 +69,26 @@ function createDestination(config: Pick<AppConfig, 'env'>): DestinationStream {
   return pino.destination({ dest: 1, sync: !isAsync, minLength: isAsync ? 4096 : 0 });
 }
 
+/** The request id, and with tracing on the active span's `trace_id` and `span_id`. */
+function contextMixin(traceIds: TraceIdSource | undefined): () => object {
+  const requestFields = (): object => {
+    const context = requestContextStorage.getStore();
+    return context ? { requestId: context.requestId } : {};
+  };
+  if (!traceIds) return requestFields;
+  return () => ({ ...requestFields(), ...traceIds() });
+}
+
 export function createLoggers(
   config: Pick<AppConfig, 'logLevel' | 'env'>,
   destination: DestinationStream = createDestination(config),
+  traceIds: TraceIdSource | undefined = traceIdSource(),
 ): Loggers {
   const root = pino(
     {
       ...baseOptions(config),
       redact: { paths: REDACTED_PATHS, censor: CENSOR },
-      mixin: () => {
-        const context = requestContextStorage.getStore();
-        return context ? { requestId: context.requestId } : {};
-      },
+      mixin: contextMixin(traceIds),
     },
     destination,
   );
@@ -87,9 +96,17 @@ export function createLoggers(
   return { root, access };
 }
 
-/** One access line per request: method, route, path, status, duration, request id. */
-export function accessLogMiddleware(access: Logger): RequestHandler {
+/**
+ * One access line per request: method, route, path, status, duration, request id, and with
+ * tracing on the trace and span ids of the request's server span.
+ */
+export function accessLogMiddleware(
+  access: Logger,
+  traceIds: TraceIdSource | undefined = traceIdSource(),
+): RequestHandler {
   return (request: Request, response: Response, next: NextFunction) => {
+    // Read here, where the request's span is active; 'finish' listeners may run outside it.
+    const trace = traceIds?.();
     response.once('finish', () => {
       const status = response.statusCode;
       // Probes come every few seconds from every orchestrator node: debug only, unless failing.
@@ -106,6 +123,7 @@ export function accessLogMiddleware(access: Logger): RequestHandler {
           path,
           status,
           durationMs: context ? elapsedMs(context) : undefined,
+          ...trace,
         },
         `${request.method} ${path} ${status}`,
       );

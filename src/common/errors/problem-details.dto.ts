@@ -32,6 +32,10 @@ export class ProblemDetailsDto {
   @ApiProperty({ example: '5f0c6c2e-8f61-4c2b-9d0e-0f4b7b1f8a11' })
   requestId: string;
 
+  /** The W3C trace id of the request; present only when tracing is on. */
+  @ApiPropertyOptional({ example: '4bf92f3577b34da6a3ce929d0e0e4736' })
+  traceId?: string;
+
   @ApiPropertyOptional({ type: [FieldErrorDto] })
   errors?: FieldErrorDto[];
 }

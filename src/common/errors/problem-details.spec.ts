@@ -260,6 +260,23 @@ describe('toProblem', () => {
       expect(problem.body.instance).toBe('/metrics');
       expect(problem.body.requestId).toBe('abc');
     });
+
+    it('carries the trace id when the context has one, and no traceId field otherwise', () => {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const traced = toProblem(new DomainError('X', 'conflict', 'No.'), { ...context, traceId });
+      expect(traced.body.traceId).toBe(traceId);
+      expect(toProblem(new DomainError('X', 'conflict', 'No.'), context).body).not.toHaveProperty(
+        'traceId',
+      );
+    });
+
+    it('keeps the trace id over an extension of the same name', () => {
+      const problem = toProblem(
+        new DomainError('X', 'conflict', 'No.', { extensions: { traceId: 'forged' } }),
+        { ...context, traceId: 'real' },
+      );
+      expect(problem.body.traceId).toBe('real');
+    });
   });
 
   describe('database errors', () => {

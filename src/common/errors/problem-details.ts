@@ -14,6 +14,8 @@ export interface ProblemDetails {
   instance: string;
   code: string;
   requestId: string;
+  /** The W3C trace id of the request, when tracing is on. */
+  traceId?: string;
   errors?: FieldError[];
   [extension: string]: unknown;
 }
@@ -28,6 +30,7 @@ export interface ProblemResponse {
 export interface ProblemContext {
   path: string;
   requestId: string;
+  traceId?: string;
 }
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -95,6 +98,7 @@ function build(
     code,
     requestId: context.requestId,
   };
+  if (context.traceId !== undefined) body.traceId = context.traceId;
   if (extra.errors && extra.errors.length > 0) body.errors = extra.errors;
   const headers = { ...extra.headers };
   // RFC 9110 requires a challenge on every 401.

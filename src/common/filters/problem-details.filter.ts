@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { loggableError } from '../errors/loggable-error.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem-details.js';
 import { pathOf, requestIdOf } from '../http/request-context.js';
+import { traceIdSource } from '../tracing/trace-ids.js';
 
 /** Answers every error, ours or the framework's, as RFC 9457 problem+json. */
 @Catch()
@@ -16,6 +17,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = toProblem(exception, {
       path: pathOf(request),
       requestId: requestIdOf(request),
+      traceId: traceIdSource()?.()?.trace_id,
     });
 
     if (problem.isUnexpected) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
-import { apiContainer, mebibytes } from '../support/deploy-files.js';
+import { apiContainer, mebibytes, root } from '../support/deploy-files.js';
 import {
   alerts,
   dashboard,
@@ -78,6 +78,18 @@ describe('alerts.yml', () => {
           `https://github.com/your-org/user-auth-service#runbook-${alert.alert!.toLowerCase()}`,
     );
     expect(incomplete.map((alert) => alert.alert)).toEqual([]);
+  });
+
+  it('has a README runbook section for every alert, where its runbook link points', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const headings = new Set(
+      [...readme.matchAll(/^#### Runbook: (\S+)$/gm)].map((match) => match[1]),
+    );
+    expect(alerts.map((alert) => alert.alert).filter((name) => !headings.has(name!))).toEqual([]);
+    // A runbook for an alert that no longer exists misleads whoever searches the README.
+    expect([...headings].filter((name) => !alerts.some((alert) => alert.alert === name))).toEqual(
+      [],
+    );
   });
 
   it('tests every alert both firing and quiet', () => {

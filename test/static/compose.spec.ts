@@ -8,6 +8,7 @@ import {
   composeEnvironment,
   durationSeconds,
   isPinnedImage,
+  itRendered,
   OPERATOR_VARIABLES,
   readText,
   root,
@@ -37,6 +38,9 @@ describe('docker-compose.yml', () => {
   it('pins every image to a versioned tag', () => {
     const images = Object.values(compose.services).map((entry) => entry.image ?? '');
     expect(images.filter((image) => !isPinnedImage(image))).toEqual([]);
+  });
+
+  itRendered('runs the image the Kubernetes Deployment runs', () => {
     expect(api.image).toBe(apiContainer.image);
   });
 

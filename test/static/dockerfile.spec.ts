@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { apiContainer, isPinnedImage, mebibytes, readText } from '../support/deploy-files.js';
+import {
+  apiContainer,
+  isPinnedImage,
+  itRendered,
+  mebibytes,
+  readText,
+} from '../support/deploy-files.js';
 import { copiesOf, instructionsOf, parseDockerfile, stageChain } from '../support/dockerfile.js';
 
 describe('Dockerfile', () => {
@@ -76,7 +82,7 @@ describe('Dockerfile', () => {
     expect(instructionsOf(runtimeChain, 'EXPOSE').join(' ').split(/\s+/)).toContain('3000');
   });
 
-  it("bounds the V8 heap in the image well inside the API container's memory limit", () => {
+  itRendered("bounds the V8 heap in the image well inside the API container's memory limit", () => {
     // V8 sizes its heap from the host's memory; without caps RSS passed 500 MiB under load.
     const env = instructionsOf(runtimeChain, 'ENV').join(' ');
     const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(env)?.[1] ?? '';

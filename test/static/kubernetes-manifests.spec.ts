@@ -1,66 +1,149 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { CronJob as CronJobModel } from 'kubernetes-models/batch/v1/CronJob';
+import { Job as JobModel } from 'kubernetes-models/batch/v1/Job';
+import { Deployment as DeploymentModel } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler as HorizontalPodAutoscalerModel } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { PodDisruptionBudget as PodDisruptionBudgetModel } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap as ConfigMapModel } from 'kubernetes-models/v1/ConfigMap';
+import { Service as ServiceModel } from 'kubernetes-models/v1/Service';
 import { loadAppConfig } from '../../src/config/app-config.js';
 import {
   apiContainer,
   configMap,
   cronJob,
   deployment,
+  describeRendered,
   effectiveSecurity,
+  exampleSecretDocuments,
   exampleSecrets,
   hpa,
   isPinnedImage,
   job,
   k8sDir,
+  k8sFiles,
   kustomization,
-  manifestFiles,
   manifests,
   migrationContainer,
-  parsedManifests,
+  NOT_RENDERED,
   pdb,
   podConfig,
   podEnvironment,
   podMigrationConfig,
   podPurgeConfig,
   purgeContainer,
+  renderedDocuments,
   resolvePort,
   secretValue,
   selects,
   service,
   shutdownBudgetS,
+  sourceDocuments,
+  type Manifest,
   type PodTemplate,
 } from '../support/deploy-files.js';
 
-const purgePod = cronJob.spec.jobTemplate.spec.template;
+type ApiModel = new (data: object) => { validate(): void };
+/** Offline Kubernetes API schemas (kubernetes-models), by `apiVersion/kind`. */
+const apiSchemas = new Map<string, ApiModel>(
+  [
+    ConfigMapModel,
+    ServiceModel,
+    DeploymentModel,
+    HorizontalPodAutoscalerModel,
+    PodDisruptionBudgetModel,
+    JobModel,
+    CronJobModel,
+  ].map((model) => [`${model.apiVersion}/${model.kind}`, model as unknown as ApiModel]),
+);
 
-const podsUnderTest: Array<[string, PodTemplate]> = [
-  ['Deployment', deployment.spec.template],
-  ['migration Job', job.spec.template],
-  ['sessions purge CronJob', purgePod],
-];
+function schemaProblems(manifest: Manifest): string[] {
+  const where = `${manifest.kind}/${manifest.metadata.name}`;
+  const Model = apiSchemas.get(`${manifest.apiVersion}/${manifest.kind}`);
+  if (!Model) return [`${where}: no schema for ${manifest.apiVersion} ${manifest.kind}`];
+  try {
+    new Model(manifest).validate();
+    return [];
+  } catch (error) {
+    return [`${where}: ${(error as Error).message}`];
+  }
+}
 
-describe('Kubernetes manifests (deploy/k8s)', () => {
-  const podLabels = deployment.spec.template.metadata.labels;
+const identity = (manifest: Manifest) => `${manifest.kind}/${manifest.metadata.name}`;
 
-  it('parses every manifest as YAML without errors', () => {
-    expect(parsedManifests.length).toBeGreaterThan(0);
-    expect(parsedManifests.filter((entry) => entry.errors.length > 0)).toEqual([]);
-    expect(manifests.filter((manifest) => !manifest.kind || !manifest.apiVersion)).toEqual([]);
+describe('deploy/k8s/kustomization.yaml', () => {
+  it('lists every file in deploy/k8s as a resource or as deliberately not rendered', () => {
+    const unaccounted = k8sFiles.filter(
+      (file) => !kustomization.resources.includes(file) && !Object.hasOwn(NOT_RENDERED, file),
+    );
+    expect(unaccounted).toEqual([]);
+    expect(kustomization.resources.filter((file) => Object.hasOwn(NOT_RENDERED, file))).toEqual([]);
+    expect(Object.keys(NOT_RENDERED).filter((file) => !k8sFiles.includes(file))).toEqual([]);
+    expect(kustomization.resources.filter((file) => !existsSync(path.join(k8sDir, file)))).toEqual(
+      [],
+    );
   });
 
-  it('lists every manifest in kustomization.yaml except the example Secret', () => {
-    const expected = manifestFiles.filter(
-      (file) => file !== 'kustomization.yaml' && !file.includes('.example.'),
-    );
-    expect([...kustomization.resources].sort()).toEqual(expected);
-    expect(kustomization.resources.every((file) => existsSync(path.join(k8sDir, file)))).toBe(true);
+  it('sets common labels without adding them to selectors', () => {
+    expect(kustomization.labels?.length).toBeGreaterThan(0);
+    for (const entry of kustomization.labels ?? []) {
+      expect(Object.keys(entry.pairs).length).toBeGreaterThan(0);
+      // Selectors are immutable: a label added to them would make every later apply fail.
+      expect(entry.includeSelectors ?? false).toBe(false);
+    }
   });
 
   it('keeps placeholders only in the example Secret', () => {
+    expect(exampleSecretDocuments.filter((entry) => entry.errors.length > 0)).toEqual([]);
     const values = exampleSecrets.flatMap((secret) => Object.values(secret.stringData ?? {}));
     expect(values.length).toBeGreaterThan(0);
     expect(values.filter((value) => !value.includes('EXAMPLE'))).toEqual([]);
+  });
+});
+
+describeRendered('Kubernetes manifests (kubectl kustomize deploy/k8s)', () => {
+  const podLabels = deployment.spec.template.metadata.labels;
+  const purgePod = cronJob.spec.jobTemplate.spec.template;
+  const podsUnderTest: Array<[string, PodTemplate]> = [
+    ['Deployment', deployment.spec.template],
+    ['migration Job', job.spec.template],
+    ['sessions purge CronJob', purgePod],
+  ];
+
+  it('renders exactly the objects of the files kustomization.yaml lists', () => {
+    expect(renderedDocuments.filter((entry) => entry.errors.length > 0)).toEqual([]);
+    const listed = kustomization.resources.flatMap((file) =>
+      sourceDocuments(file).map((entry) => identity(entry.manifest)),
+    );
+    expect(manifests.map(identity).sort()).toEqual(listed.sort());
+  });
+
+  it('applies the common labels to every rendered object', () => {
+    const common = Object.assign({}, ...(kustomization.labels ?? []).map((entry) => entry.pairs));
+    expect(Object.keys(common).length).toBeGreaterThan(0);
+    const unlabelled = manifests.filter((manifest) => !selects(common, manifest.metadata.labels));
+    expect(unlabelled.map(identity)).toEqual([]);
+  });
+
+  it('passes the Kubernetes API schema of each kind', () => {
+    expect(manifests.flatMap(schemaProblems)).toEqual([]);
+    const broken = { ...deployment, spec: { ...deployment.spec, replicas: 'three' } };
+    expect(schemaProblems(broken as unknown as Manifest)).toEqual([
+      expect.stringMatching(/replicas must be integer/),
+    ]);
+  });
+
+  it('runs the session purge as a CronJob beside the migration Job', () => {
+    const batch = manifests.filter((manifest) => ['Job', 'CronJob'].includes(manifest.kind));
+    expect(batch.map(identity).sort()).toEqual([
+      `CronJob/${cronJob.metadata.name}`,
+      `Job/${job.metadata.name}`,
+    ]);
+    expect(cronJob.metadata.name).toMatch(/sessions-purge/);
+    expect(purgeContainer.args ?? purgeContainer.command).toContain(
+      'dist/auth/sessions-purge.cli.js',
+    );
   });
 
   it('probes readiness on /health/ready and liveness on /health/live at the service port', () => {

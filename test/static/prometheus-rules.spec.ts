@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
-import { apiContainer, mebibytes, root } from '../support/deploy-files.js';
+import { apiContainer, itRendered, mebibytes, root } from '../support/deploy-files.js';
 import {
   alerts,
   dashboard,
@@ -108,7 +108,7 @@ describe('alerts.yml', () => {
     expect(untested).toEqual([]);
   });
 
-  it("states the container memory limit of the Deployment's API container", () => {
+  itRendered("states the container memory limit of the Deployment's API container", () => {
     const limit = apiContainer.resources?.limits?.memory;
     expect(recordingRules.get('job:container_memory_limit_bytes')).toBe(
       `label_replace(vector(${mebibytes(String(limit)) * 1024 * 1024}), "job", "user-auth-service", "", "")`,

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { root } from './deploy-files.js';
+
+// Not deploy-files' root: importing that module renders deploy/k8s with kubectl.
+const root = path.resolve(import.meta.dirname, '../..');
 
 export const rulesFile = path.join(root, 'deploy/prometheus/alerts.yml');
 export const ruleTestsDir = path.join(root, 'deploy/prometheus/tests');

@@ -130,6 +130,10 @@ export function ensureBaseImage() {
     ...importArgs(nodeVersion).flatMap((change) => ['--change', change]),
     '--change',
     `LABEL base-recipe=${recipe}`,
+    // In the history too: podman's build cache matches layers and history, not the configuration,
+    // so without it the same tarball imported again would reuse steps built on the old import.
+    '--message',
+    `base-recipe=${recipe}`,
     tarball,
     tag,
   ]);

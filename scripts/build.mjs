@@ -191,8 +191,9 @@ const launcherPlugin = {
 
 /**
  * Bundles entry points (`{ input: 'x.js', output: 'y.js' }`) into dist/bundle. Several entries
- * share their common code through chunk files (`splitting`): the application and the CLIs each
- * hold most of Nest and TypeORM, 9 MB apiece, which the image would otherwise ship four times.
+ * share their common code through chunk files (`splitting`): the CLIs each hold most of Nest and
+ * TypeORM, 5-10 MB apiece. The application stays one file: split, it broke (ValidationPipe's
+ * lazily required class-transformer came back without its functions: every body was refused).
  */
 async function bundleGroup(entries, { external = [], plugins = [] } = {}) {
   const { build } = await import('esbuild');
@@ -274,15 +275,10 @@ export async function bundle() {
     files.push(...result.files);
     Object.assign(imported, result.imported);
   };
-  const [application, traced, tracing] = Object.values(LAUNCHED);
-  add(
-    await bundleGroup([
-      application,
-      ...Object.entries(CLIS).map(([input, output]) => ({ input, output })),
-    ]),
-  );
-  add(await bundleGroup([traced], { external: traced.external }));
-  add(await bundleGroup([tracing]));
+  for (const launched of Object.values(LAUNCHED)) {
+    add(await bundleGroup([launched], { external: launched.external }));
+  }
+  add(await bundleGroup(Object.entries(CLIS).map(([input, output]) => ({ input, output }))));
   // The entry point last: build-if-stale.mjs compares the sources with its time.
   add(await bundleGroup([{ input: 'main.js', output: 'main.js' }], { plugins: [launcherPlugin] }));
   rmSync(bundleDir, { recursive: true, force: true });

@@ -102,6 +102,8 @@ const succeeded = ({ code, output }: CommandResult) => (code === 0 ? { code } : 
     }, 25 * 60_000);
 
     afterAll(async () => {
+      // Every build leaves intermediate images (the layer cache); those of older builds go.
+      if (isAvailable) await run('podman', ['image', 'prune', '--force', '--filter', 'until=72h']);
       await smtp?.stop();
       if (workDir) await rm(workDir, { recursive: true, force: true });
     });

@@ -17,12 +17,18 @@ FROM deps AS build
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY scripts/build.mjs ./scripts/
 COPY src ./src
-RUN npm run build
+# Source maps stay out of the image (10 MB; the image runs without --enable-source-maps).
+RUN npm run build && rm dist/bundle/*.map
 
+# Of the production install, only the packages the bundles load at run time, with their
+# dependencies: 7 MB instead of 193 MB (scripts/runtime-modules.mjs).
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --omit=dev --ignore-scripts
+COPY scripts/runtime-modules.mjs ./scripts/
+COPY --from=build /app/dist/bundle/external-imports.json ./dist/bundle/
+RUN node scripts/runtime-modules.mjs /runtime/node_modules
 
 FROM base AS runtime
 # V8 sizes its heap from the host's memory, not the container's: unbounded, young-generation
@@ -33,8 +39,8 @@ ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=128" \
     PORT=3000
 # Files stay owned by root: the service user can read its code but never rewrite it.
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=prod-deps /runtime/node_modules ./node_modules
+COPY --from=build /app/dist/bundle ./dist/bundle
 COPY package.json ./
 USER node
 EXPOSE 3000

@@ -3,10 +3,13 @@
 // point dist/bundle/main.js runs (with tracing on, dist/bundle/app-traced.js: see LAUNCHED). Loading
 // ~2,000 separate modules cost about 450 ms of the cold start (file reads, path resolution, one
 // compile per module); one file removes most of it (README, Performance).
-// The CLIs (dist/database/migration-cli.js, dist/auth/create-admin.cli.js,
-// dist/auth/sessions-purge.cli.js) stay unbundled.
+// The CLIs are bundled too (dist/bundle/migration-cli.js, create-admin.cli.js, sessions-purge.cli.js),
+// so the image ships dist/bundle and only the packages the bundles load at run time: esbuild's list
+// of each bundle's external imports goes to dist/bundle/external-imports.json, which
+// scripts/runtime-modules.mjs reads.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 export const root = path.resolve(import.meta.dirname, '..');
 const bundleDir = path.join(root, 'dist', 'bundle');
 export const entry = path.join(bundleDir, 'main.js');
+const reflectMetadata = createRequire(import.meta.url).resolve('reflect-metadata');
 
 /**
  * dist/bundle/main.js is the entry point (src/main.ts): it reads the tracing settings and imports
@@ -57,6 +61,13 @@ const EXTERNAL = [
   '@nestjs/websockets/*',
   '@fastify/static',
 ];
+
+// The command-line tools, each bundled on its own: a Job or an operator runs one at a time.
+const CLIS = {
+  'database/migration-cli.js': 'migration-cli.js',
+  'auth/create-admin.cli.js': 'create-admin.cli.js',
+  'auth/sessions-purge.cli.js': 'sessions-purge.cli.js',
+};
 
 /**
  * `\\uXXXX` for every non-ASCII character. esbuild leaves some in regular expression literals
@@ -178,12 +189,25 @@ const launcherPlugin = {
   },
 };
 
-async function bundleOne(input, output, { external = [], plugins = [] } = {}) {
+/**
+ * Bundles entry points (`{ input: 'x.js', output: 'y.js' }`) into dist/bundle. Several entries
+ * share their common code through chunk files (`splitting`): the CLIs each hold most of Nest and
+ * TypeORM, 5-10 MB apiece. The application stays one file: split, it broke (ValidationPipe's
+ * lazily required class-transformer came back without its functions: every body was refused).
+ */
+async function bundleGroup(entries, { external = [], plugins = [] } = {}) {
   const { build } = await import('esbuild');
-  const outfile = path.join(bundleDir, output);
   const { outputFiles, metafile } = await build({
-    entryPoints: [path.join(root, 'dist', input)],
-    outfile,
+    entryPoints: entries.map(({ input, output }) => ({
+      in: path.join(root, 'dist', input),
+      out: output.replace(/\.js$/, ''),
+    })),
+    outdir: bundleDir,
+    splitting: entries.length > 1,
+    // Split code runs chunk by chunk in import order, which is not the order of the sources'
+    // imports (esbuild #399): every output file imports the metadata polyfill first.
+    inject: entries.length > 1 ? [reflectMetadata] : [],
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -206,33 +230,64 @@ async function bundleOne(input, output, { external = [], plugins = [] } = {}) {
       ].join('\n'),
     },
   });
-  const main = outputFiles.find((file) => file.path === outfile);
-  // esbuild reprints every real static block over several lines; one left on a single line was a
-  // "class X {" at the start of a line inside a string or template, which CLASS_HEAD rewrote.
-  if (main.text.includes('static { __keepClassName(')) {
-    throw new Error(
-      'a class-name block landed inside a string: narrow CLASS_HEAD in scripts/build.mjs',
-    );
+  const code = outputFiles.filter((file) => file.path.endsWith('.js'));
+  for (const file of code) {
+    // esbuild reprints every real static block over several lines; one left on a single line was a
+    // "class X {" at the start of a line inside a string or template, which CLASS_HEAD rewrote.
+    if (file.text.includes('static { __keepClassName(')) {
+      throw new Error(
+        'a class-name block landed inside a string: narrow CLASS_HEAD in scripts/build.mjs',
+      );
+    }
+    const duplicated = secondCopies(file.text, metafile.inputs);
+    if (duplicated.length > 0) {
+      const name = path.basename(file.path);
+      throw new Error(`${name} loads bundled packages again at run time: ${duplicated.join(', ')}`);
+    }
   }
-  const duplicated = secondCopies(main.text, metafile.inputs);
-  if (duplicated.length > 0) {
-    throw new Error(`${output} loads bundled packages again at run time: ${duplicated.join(', ')}`);
+  const imported = {};
+  for (const [output, { imports }] of Object.entries(metafile.outputs)) {
+    if (!output.endsWith('.js')) continue;
+    imported[path.basename(output)] = [
+      ...new Set(
+        imports
+          .filter((item) => item.external && !isBuiltin(item.path) && !/^[./]/.test(item.path))
+          .map((item) => packageOf(item.path)),
+      ),
+    ].sort();
   }
-  return outputFiles.map((file) => ({
-    path: file.path,
-    contents: file.path === outfile ? escapeNonAscii(file.text) : file.contents,
-  }));
+  return {
+    imported,
+    files: outputFiles.map((file) => ({
+      path: file.path,
+      contents: file.path.endsWith('.js') ? escapeNonAscii(file.text) : file.contents,
+    })),
+  };
 }
+
+const isBuiltin = (specifier) =>
+  specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]);
 
 export async function bundle() {
   const files = [];
-  for (const { input, output, external } of Object.values(LAUNCHED)) {
-    files.push(...(await bundleOne(input, output, { external })));
+  const imported = {};
+  const add = (result) => {
+    files.push(...result.files);
+    Object.assign(imported, result.imported);
+  };
+  for (const launched of Object.values(LAUNCHED)) {
+    add(await bundleGroup([launched], { external: launched.external }));
   }
+  add(await bundleGroup(Object.entries(CLIS).map(([input, output]) => ({ input, output }))));
   // The entry point last: build-if-stale.mjs compares the sources with its time.
-  files.push(...(await bundleOne('main.js', 'main.js', { plugins: [launcherPlugin] })));
+  add(await bundleGroup([{ input: 'main.js', output: 'main.js' }], { plugins: [launcherPlugin] }));
+  rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
   for (const file of files) writeFileSync(file.path, file.contents);
+  writeFileSync(
+    path.join(bundleDir, 'external-imports.json'),
+    `${JSON.stringify(imported, null, 2)}\n`,
+  );
 }
 
 export function compile() {

@@ -1,6 +1,6 @@
 // Purges ended sessions, old used refresh tokens, tombstones and account history older than
 // AUDIT_RETENTION_DAYS once, on the configured database:
-//   npm run sessions:purge                       (in the image: node dist/auth/sessions-purge.cli.js)
+//   npm run sessions:purge                       (in the image: node dist/bundle/sessions-purge.cli.js)
 // What the replicas' timers do, for a Kubernetes CronJob. It reads the database settings, the
 // token and session lifetimes and AUDIT_RETENTION_DAYS only: no signing key, no Redis. Exits 0
 // also when another purge holds the lock (that one does the work).

@@ -4,6 +4,7 @@ import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { CacheHealthIndicator } from './cache-health.indicator.js';
+import { DatabaseHealthIndicator } from './database-health.indicator.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
 
@@ -11,6 +12,6 @@ import { HealthService } from './health.service.js';
   // Readiness failures are reported in the response and by the probe; not logged per probe.
   imports: [TerminusModule.forRoot({ logger: false }), RedisModule, LifecycleModule, MetricsModule],
   controllers: [HealthController],
-  providers: [HealthService, CacheHealthIndicator],
+  providers: [HealthService, CacheHealthIndicator, DatabaseHealthIndicator],
 })
 export class HealthModule {}

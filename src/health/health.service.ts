@@ -1,16 +1,11 @@
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
-import {
-  HealthCheckService,
-  TypeOrmHealthIndicator,
-  type HealthCheckResult,
-} from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
+import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { DomainError } from '../common/errors/domain-error.js';
 import { CacheHealthIndicator } from './cache-health.indicator.js';
+import { DatabaseHealthIndicator } from './database-health.indicator.js';
 import { ShutdownState } from '../lifecycle/shutdown-state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
-const DATABASE_PING_TIMEOUT_MS = 1_000;
 const NOT_READY_RETRY_AFTER_S = 5;
 
 export type DependencyState = 'up' | 'down';
@@ -47,8 +42,7 @@ export class HealthService {
 
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
-    private readonly dataSource: DataSource,
+    private readonly database: DatabaseHealthIndicator,
     private readonly cache: CacheHealthIndicator,
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
@@ -66,13 +60,7 @@ export class HealthService {
     }
     try {
       const result = await this.health.check([
-        // The data source is passed in: terminus would otherwise import @nestjs/typeorm by name to
-        // look it up, which in the bundle finds a second copy whose DI token matches nothing.
-        () =>
-          this.database.pingCheck('database', {
-            connection: this.dataSource,
-            timeout: DATABASE_PING_TIMEOUT_MS,
-          }),
+        () => this.database.check('database'),
         () => this.cache.check('cache'),
       ]);
       this.logChanges(result);

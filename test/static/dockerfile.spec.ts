@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import {
   apiContainer,
@@ -34,7 +33,7 @@ describe('Dockerfile', () => {
   it('builds dist/ in a stage of its own, not in the runtime image', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     const distCopy = copiesOf(runtimeChain).find((copy) =>
-      copy.sources.some((source) => /(^|\/)dist\/?$/.test(source)),
+      copy.sources.some((source) => /(^|\/)dist(\/bundle)?\/?$/.test(source)),
     );
     const buildStage = stageNamed(distCopy?.from);
     expect(buildStage).not.toBe(runtime);
@@ -56,11 +55,19 @@ describe('Dockerfile', () => {
     expect(installs.filter((run) => !/--omit=dev\b/.test(run))).toEqual([]);
   });
 
-  it('copies only dist/, node_modules and package.json into the runtime image', () => {
-    const copied = copiesOf(runtimeChain).flatMap((copy) =>
-      copy.sources.map((source) => path.posix.basename(source.replace(/\/$/, ''))),
+  it('ships only the packages the bundles load, picked from the production install', () => {
+    const modulesCopy = copiesOf(runtimeChain).find((copy) =>
+      copy.sources.some((source) => /(^|\/)node_modules\/?$/.test(source)),
     );
-    expect(copied.sort()).toEqual(['dist', 'node_modules', 'package.json']);
+    const runs = instructionsOf([stageNamed(modulesCopy?.from) ?? runtime], 'RUN');
+    const pick = runs.findIndex((run) => /node scripts\/runtime-modules\.mjs/.test(run));
+    expect(pick).toBeGreaterThan(runs.findIndex((run) => /--omit=dev\b/.test(run)));
+    expect(modulesCopy?.sources).toEqual(['/runtime/node_modules']);
+  });
+
+  it('copies only the bundles, the picked node_modules and package.json into the runtime image', () => {
+    const copied = copiesOf(runtimeChain).flatMap((copy) => copy.sources);
+    expect(copied.sort()).toEqual(['/app/dist/bundle', '/runtime/node_modules', 'package.json']);
   });
 
   it('switches to the non-root node user in the final stage', () => {

@@ -386,7 +386,7 @@ describeRendered('Kubernetes manifests (kubectl kustomize deploy/k8s)', () => {
     expect(isPinnedImage(apiContainer.image)).toBe(true);
     expect([...(migrationContainer.command ?? []), ...(migrationContainer.args ?? [])]).toEqual([
       'node',
-      'dist/database/migration-cli.js',
+      'dist/bundle/migration-cli.js',
       'run',
     ]);
     expect(job.spec.backoffLimit).toBeGreaterThanOrEqual(1);
@@ -399,7 +399,7 @@ describeRendered('Kubernetes manifests (kubectl kustomize deploy/k8s)', () => {
     expect(purgeContainer.image).toBe(apiContainer.image);
     expect([...(purgeContainer.command ?? []), ...(purgeContainer.args ?? [])]).toEqual([
       'node',
-      'dist/auth/sessions-purge.cli.js',
+      'dist/bundle/sessions-purge.cli.js',
     ]);
     expect(cronJob.apiVersion).toBe('batch/v1');
     expect(cronJob.spec.schedule).toMatch(/^\d+ \* \* \* \*$/);

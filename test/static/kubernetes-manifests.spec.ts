@@ -142,7 +142,7 @@ describeRendered('Kubernetes manifests (kubectl kustomize deploy/k8s)', () => {
     ]);
     expect(cronJob.metadata.name).toMatch(/sessions-purge/);
     expect(purgeContainer.args ?? purgeContainer.command).toContain(
-      'dist/auth/sessions-purge.cli.js',
+      'dist/bundle/sessions-purge.cli.js',
     );
   });
 

@@ -1,6 +1,6 @@
 // The SMTP server the benchmarked service delivers its mail to (npm `smtp-server`, loopback, no
 // TLS, any credentials): it accepts every message and keeps only a count, so the outbox worker's
-// sending (a connection, the SMTP dialogue and the upload per mail) is part of what is measured.
+// sending (the SMTP dialogue and the upload per mail, over pooled connections) is part of what is measured.
 import { SMTPServer } from 'smtp-server';
 
 export async function startSmtpSink() {

@@ -1,11 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post, UseInterceptors } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiEtagOkResponse } from '../common/decorators/api-etag-ok-response.decorator.js';
 import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
@@ -63,7 +58,7 @@ export class EmailChangeController {
       'account took the address meanwhile; `400 ACCOUNT_TOKEN_INVALID`, `ACCOUNT_TOKEN_USED` or ' +
       "`ACCOUNT_TOKEN_EXPIRED` for a link that cannot be used (or is another account's).",
   })
-  @ApiOkResponse({ type: UserResponseDto, description: 'The updated user, with an `ETag` header' })
+  @ApiEtagOkResponse(UserResponseDto, 'The updated user')
   @ApiProblemResponses(400, 409, 415, 429)
   async confirmChange(
     @CurrentUser() user: AuthenticatedUser,

@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -79,6 +80,12 @@ export class AuthController {
   @ApiOperation({
     summary: 'Sign in: a new session with an access and a refresh token',
     description: 'In cookie mode (AUTH_COOKIES) the refresh token is also set as a cookie.',
+  })
+  // Merges with what @Headers('user-agent') documents (a required parameter otherwise).
+  @ApiHeader({
+    name: 'user-agent',
+    required: false,
+    description: 'Recorded with the session (`GET /auth/sessions`); clients send it themselves.',
   })
   @ApiOkResponse({ type: TokenPairResponseDto, headers: SETS_COOKIE })
   @ApiProblemResponses(400, 401, 403, 429)

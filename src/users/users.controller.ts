@@ -20,6 +20,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
+import { ApiEtagOkResponse } from '../common/decorators/api-etag-ok-response.decorator.js';
 import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { EtagInterceptor } from '../common/interceptors/etag.interceptor.js';
@@ -45,7 +46,8 @@ import { USERS_LIST_TAG, userTag } from './users.cache-tags.js';
 import { UsersService } from './users.service.js';
 
 const IF_MATCH = {
-  name: 'If-Match',
+  // The name @Headers('if-match') documents, so the two merge into one optional parameter.
+  name: 'if-match',
   required: false,
   description:
     'ETag from a previous read; the write is refused with 412 if the user changed since.',
@@ -62,7 +64,7 @@ export class UsersController {
   @Get('me')
   @CacheResponse({ scope: 'user', tags: ({ userId }) => [userTag(userId ?? '')] })
   @ApiOperation({ summary: 'The signed-in user' })
-  @ApiOkResponse({ type: UserResponseDto, description: 'With an `ETag` header' })
+  @ApiEtagOkResponse(UserResponseDto)
   async findMe(@CurrentUser() caller: AuthenticatedUser): Promise<WithEtag<UserResponseDto>> {
     return toTaggedUserResponse(await this.users.getById(caller.id));
   }
@@ -70,7 +72,7 @@ export class UsersController {
   @Patch('me')
   @ApiOperation({ summary: 'Update your own profile' })
   @ApiHeader(IF_MATCH)
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiEtagOkResponse(UserResponseDto)
   @ApiProblemResponses(400, 412, 415)
   async updateMe(
     @CurrentUser() caller: AuthenticatedUser,
@@ -135,7 +137,7 @@ export class UsersController {
     tags: ({ params }) => (isUuid(params.id) ? [userTag(params.id)] : undefined),
   })
   @ApiOperation({ summary: 'Get a user (admin)' })
-  @ApiOkResponse({ type: UserResponseDto, description: 'With an `ETag` header' })
+  @ApiEtagOkResponse(UserResponseDto)
   @ApiProblemResponses(400, 403, 404)
   async findOne(@Param('id', ParseUuidPipe) id: string): Promise<WithEtag<UserResponseDto>> {
     return toTaggedUserResponse(await this.users.getById(id));
@@ -145,7 +147,7 @@ export class UsersController {
   @Roles('admin')
   @ApiOperation({ summary: 'Update a user (admin): display name, roles, status' })
   @ApiHeader(IF_MATCH)
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiEtagOkResponse(UserResponseDto)
   @ApiProblemResponses(400, 403, 404, 409, 412, 415)
   async update(
     @CurrentUser() caller: AuthenticatedUser,

@@ -1,14 +1,15 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { buildUser } from '../factories/user.factory.js';
 import { BuiltService } from '../support/built-service.js';
 
-const run = promisify(execFile);
+/** Screenshots land here (ignored by git); CI can keep the folder as an artifact. */
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/swagger-ui');
 
-/** Chromium from CHROMIUM_PATH or PATH; CI installs it and sets REQUIRE_BROWSER=1. */
+/** Debian's Chromium (CHROMIUM_PATH overrides); CI installs it and sets REQUIRE_BROWSER=1. */
 async function findChromium(): Promise<string | undefined> {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
   for (const candidate of candidates) {
@@ -25,64 +26,131 @@ async function findChromium(): Promise<string | undefined> {
   return undefined;
 }
 
-const chromium = await findChromium();
-if (!chromium && process.env.REQUIRE_BROWSER === '1') {
+const executablePath = await findChromium();
+if (!executablePath && process.env.REQUIRE_BROWSER === '1') {
   throw new Error('REQUIRE_BROWSER=1 but no Chromium was found (apt-get install chromium)');
 }
-const describeWithBrowser = chromium ? describe : describe.skip;
+const describeWithBrowser = executablePath ? describe : describe.skip;
 
-describeWithBrowser('Swagger UI in a real browser (headless Chromium)', () => {
-  let dataDir: string;
-  let service: BuiltService;
+/** The block of one operation, expanded, with "Try it out" pressed. */
+async function tryOut(page: Page, tag: string, operationId: string): Promise<Locator> {
+  const operation = page.locator(`#operations-${tag}-${operationId}`);
+  await operation.locator('.opblock-summary').first().click();
+  await operation.locator('button.try-out__btn').click();
+  return operation;
+}
 
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'uas-browser-'));
-    service = await BuiltService.start({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATA_DIR: ':memory:',
+/** Presses Execute and waits for the live response; its status and body as shown. */
+async function execute(operation: Locator): Promise<{ status: string; body: string }> {
+  await operation.locator('button.execute').click();
+  const response = operation.locator('.live-responses-table tbody .response').first();
+  await response.waitFor({ timeout: 15_000 });
+  const status = (await response.locator('.response-col_status').innerText()).trim();
+  const body = await response.locator('.response-col_description .microlight').first().innerText();
+  return { status, body };
+}
+
+describeWithBrowser(
+  'Swagger UI as its users use it (headless Chromium driven by Playwright)',
+  () => {
+    let service: BuiltService;
+    let userDataDir: string;
+    let context: BrowserContext;
+    let page: Page;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      service = await BuiltService.start({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATA_DIR: ':memory:',
+      });
+      userDataDir = await mkdtemp(path.join(tmpdir(), 'uas-browser-'));
+      // A fresh profile, and none of Chromium's own network traffic (this machine's network is
+      // closed: the refused connections slow every start).
+      context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+        viewport: { width: 1280, height: 1600 },
+      });
+      page = context.pages()[0] ?? (await context.newPage());
+      // A CSP that blocks Swagger UI's scripts or styles shows up as console errors.
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text());
+      });
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(service.url('/docs'));
+      await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
     });
-  });
 
-  afterAll(async () => {
-    await service.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await context?.close();
+      await service?.stop();
+      if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    });
 
-  const browse = async (...flags: string[]) =>
-    run(
-      chromium as string,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        `--user-data-dir=${dataDir}`,
-        '--virtual-time-budget=10000',
-        ...flags,
-        service.url('/docs'),
-      ],
-      { maxBuffer: 32 * 1024 * 1024, timeout: 60_000 },
-    );
+    it('renders every operation of the OpenAPI document, with the Authorize button and no console errors', async () => {
+      const document = (await (await fetch(service.url('/docs/openapi.json'))).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      const operations = Object.values(document.paths).reduce(
+        (count, item) => count + Object.keys(item).length,
+        0,
+      );
+      await expect(page.locator('.opblock').count()).resolves.toBe(operations);
+      await expect(
+        page.locator('.opblock[id="operations-auth-AuthController_login"]').count(),
+      ).resolves.toBe(1);
+      await expect(page.locator('button.authorize').count()).resolves.toBeGreaterThan(0);
+      expect(pageErrors).toEqual([]);
+    });
 
-  it('renders every operation of the OpenAPI document, with the Authorize button (no CSP breakage)', async () => {
-    const document = (await (await fetch(service.url('/docs/openapi.json'))).json()) as {
-      paths: Record<string, Record<string, unknown>>;
-    };
-    const operations = Object.values(document.paths).reduce(
-      (count, item) => count + Object.keys(item).length,
-      0,
-    );
+    it('registers and signs in with "Try it out", authorizes with the token, and reads GET /users/me', async () => {
+      const user = buildUser();
 
-    const { stdout: dom } = await browse('--dump-dom');
-    const rendered = dom.match(/class="opblock-summary-path"/g) ?? [];
-    expect(rendered.length).toBe(operations);
-    expect(dom).toContain('data-path="/api/v1/auth/login"');
-    expect(dom).toMatch(/class="btn authorize/);
-  });
+      const register = await tryOut(page, 'auth', 'AuthController_register');
+      await register
+        .locator('textarea.body-param__text')
+        .fill(JSON.stringify({ email: user.email, password: user.password }));
+      expect((await execute(register)).status).toBe('201');
 
-  it('produces a screenshot of the rendered page', async () => {
-    const file = path.join(dataDir, 'swagger.png');
-    await browse('--window-size=1280,1600', `--screenshot=${file}`);
-    expect((await stat(file)).size).toBeGreaterThan(20_000);
-  });
-});
+      const login = await tryOut(page, 'auth', 'AuthController_login');
+      await login
+        .locator('textarea.body-param__text')
+        .fill(JSON.stringify({ email: user.email, password: user.password }));
+      const signedIn = await execute(login);
+      expect(signedIn.status).toBe('200');
+      const { accessToken } = JSON.parse(signedIn.body) as { accessToken: string };
+      expect(accessToken.split('.')).toHaveLength(3);
+
+      await page.locator('.scheme-container button.authorize').click();
+      const dialog = page.locator('.dialog-ux .modal-ux');
+      await dialog.locator('input[aria-label="auth-bearer-value"]').fill(accessToken);
+      await dialog.locator('button.modal-btn.auth.authorize').first().click();
+      await dialog.locator('button.btn-done').first().click();
+
+      const me = await tryOut(page, 'users', 'UsersController_findMe');
+      const answer = await execute(me);
+      expect(answer.status).toBe('200');
+      expect(JSON.parse(answer.body)).toMatchObject({ email: user.email });
+
+      await mkdir(ARTIFACTS, { recursive: true });
+      const screenshot = path.join(ARTIFACTS, 'users-me-after-authorize.png');
+      await me.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: screenshot, fullPage: false });
+      expect((await stat(screenshot)).size).toBeGreaterThan(20_000);
+      console.log(`Swagger UI screenshot: ${screenshot}`);
+      expect(pageErrors).toEqual([]);
+    });
+  },
+);

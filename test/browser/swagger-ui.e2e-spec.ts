@@ -91,7 +91,8 @@ describeWithBrowser(
       page.on('pageerror', (error) => pageErrors.push(error.message));
       await page.goto(service.url('/docs'));
       await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
-    });
+      // The built service and Chromium starting side by side: ~30 s on a loaded 2-core machine.
+    }, 120_000);
 
     afterAll(async () => {
       await context?.close();

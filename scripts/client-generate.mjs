@@ -85,8 +85,8 @@ try {
       .map(([name]) => `clients/typescript/${name}`);
     if (stale.length > 0) {
       console.error(
-        `client:check: ${stale.join(', ')} differ from the built service's OpenAPI document: ` +
-          'run `npm run client:generate` and commit the result.',
+        `client:check: stale ${stale.join(', ')} (not what the built service's OpenAPI ` +
+          'document generates): run `npm run client:generate` and commit the result.',
       );
       process.exit(1);
     }

@@ -22,14 +22,18 @@ if (!isAvailable && !isRequired) {
 }
 
 const REPLICAS = 3;
-const USERS = 24;
+// Each user's loop runs one request at a time: at most USERS requests are in flight.
+const USERS = 12;
 // Longer than HAProxy needs to see readiness 503 (one check at CHECK_INTERVAL_MS, fall 1).
 const DRAIN_MS = 4 * CHECK_INTERVAL_MS;
 const RESULTS_FILE = path.join(tmpdir(), 'uas-scale', 'rolling-restart.json');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function runNode(script: string, env: Environment): Promise<{ code: number | null; output: string }> {
+function runNode(
+  script: string,
+  env: Environment,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script], {
       env: { PATH: process.env.PATH, ...env },
@@ -113,16 +117,23 @@ function runNode(script: string, env: Environment): Promise<{ code: number | nul
 
       const rollStartedAt = performance.now();
       const restartedAt: number[] = [];
+      const steps: Array<{ stopMs: number; startMs: number }> = [];
       for (let index = 0; index < REPLICAS; index += 1) {
         const old = replicas[index];
         // What a Kubernetes rolling update does: SIGTERM, wait for the exit, start the new pod
         // and wait for it to be ready (here: in HAProxy's rotation) before the next.
+        const stoppingAt = performance.now();
         expect(await old.stop('SIGTERM')).toEqual({ code: 0, signal: null });
         retired.push(old);
+        const startingAt = performance.now();
         replicas[index] = await startReplica(index);
         await replicas[index].waitUntilReady();
         await haproxy.waitForStatus(`r${index + 1}`, 'UP');
         restartedAt.push(performance.now());
+        steps.push({
+          stopMs: Math.round(startingAt - stoppingAt),
+          startMs: Math.round(performance.now() - startingAt),
+        });
         await sleep(1_000);
       }
       const rollEndedAt = performance.now();
@@ -135,6 +146,7 @@ function runNode(script: string, env: Environment): Promise<{ code: number | nul
         users: USERS,
         drainMs: DRAIN_MS,
         rollSeconds: Math.round((rollEndedAt - rollStartedAt) / 100) / 10,
+        steps,
         duringRoll: roll,
         wholeRun: load.summary(),
         failures: load.failures().slice(0, 20),
@@ -142,7 +154,7 @@ function runNode(script: string, env: Environment): Promise<{ code: number | nul
       };
       expect(load.failures()).toEqual([]);
       expect(load.violations).toEqual([]);
-      expect(roll.requests).toBeGreaterThan(200);
+      expect(roll.requests).toBeGreaterThan(100);
       expect(Object.values(roll.byOperation).every((count) => count > 0)).toBe(true);
       // Each new replica took traffic after it joined.
       restartedAt.forEach((joinedAt, index) => {
@@ -185,7 +197,12 @@ function runNode(script: string, env: Environment): Promise<{ code: number | nul
       await victim.exit();
       await haproxy.waitForStatus('r2', 'DOWN');
       const markedDownAt = performance.now();
-      await sleep(3_000);
+      // The two replicas left carry on: wait for a good number of requests after the kill.
+      await waitUntil(
+        'requests served after the kill',
+        () => Promise.resolve(load.summary(markedDownAt).requests >= 100),
+        60_000,
+      );
       await load.stop();
 
       const failures = load.failures();
@@ -199,16 +216,17 @@ function runNode(script: string, env: Environment): Promise<{ code: number | nul
           error: f.error,
         })),
         markedDownAfterMs: Math.round(markedDownAt - killedAt),
+        startedAfterKill: failures.filter((f) => f.startedAt > killedAt).length,
         run: load.summary(),
       };
+      // Requests running on it when it died, or sent to it before HAProxy's next check (a POST
+      // on a connection the kernel had just reset is not retried: it may have been carried out).
       expect(failures.length).toBeLessThanOrEqual(inFlightAtKill);
-      // Only requests that were already running when the process died.
-      expect(failures.filter((f) => f.startedAt > killedAt)).toEqual([]);
-      expect(load.outcomes.filter((o) => o.servedBy === 'r2' && o.startedAt > markedDownAt)).toEqual(
-        [],
-      );
+      expect(failures.filter((f) => f.startedAt > markedDownAt)).toEqual([]);
+      expect(
+        load.outcomes.filter((o) => o.servedBy === 'r2' && o.startedAt > markedDownAt),
+      ).toEqual([]);
       expect(load.violations).toEqual([]);
-      expect(load.summary(markedDownAt).requests).toBeGreaterThan(50);
 
       retired.push(victim);
       replicas[1] = await startReplica(1);

@@ -36,7 +36,12 @@ interface Reply {
   etag: string | null;
 }
 
-const EXPECTED_STATUS: Record<Operation, number> = { login: 200, me: 200, patch: 200, refresh: 200 };
+const EXPECTED_STATUS: Record<Operation, number> = {
+  login: 200,
+  me: 200,
+  patch: 200,
+  refresh: 200,
+};
 
 const versionOf = (etag: string | null): number => Number(/^"(\d+)-/.exec(etag ?? '')?.[1] ?? NaN);
 
@@ -44,8 +49,8 @@ const versionOf = (etag: string | null): number => Number(/^"(\d+)-/.exec(etag ?
 export class LoadUser {
   tokens: TokenPair;
   etag: string | null = null;
-  /** The display name of the last acknowledged PATCH, and the version it produced. */
-  acknowledged: { displayName: string | null; version: number } = { displayName: null, version: 0 };
+  /** The display name of the last acknowledged PATCH and the version it produced (first: a read). */
+  acknowledged: { displayName: string | null; version: number } | undefined;
   /** A PATCH whose answer was lost: the name is either the acknowledged one or this one. */
   unconfirmedName: string | undefined;
   writes = 0;
@@ -81,7 +86,7 @@ export class LoadGenerator {
   constructor(
     private readonly baseUrl: string,
     private readonly users: LoadUser[],
-    private readonly pauseMs = 5,
+    private readonly pauseMs = 20,
   ) {}
 
   /** Registers and signs in `count` users through `baseUrl`. */
@@ -170,7 +175,10 @@ export class LoadGenerator {
     const displayName = reply.body?.displayName as string | null;
     const version = versionOf(reply.etag);
     const expected = user.acknowledged;
-    if (user.unconfirmedName !== undefined && displayName === user.unconfirmedName) {
+    if (
+      expected === undefined ||
+      (user.unconfirmedName !== undefined && displayName === user.unconfirmedName)
+    ) {
       user.acknowledged = { displayName, version };
     } else if (displayName !== expected.displayName || !(version >= expected.version)) {
       this.violations.push(
@@ -182,7 +190,13 @@ export class LoadGenerator {
   }
 
   private async patch(user: LoadUser): Promise<void> {
-    if (user.etag === null || user.unconfirmedName !== undefined) return this.me(user);
+    if (
+      user.etag === null ||
+      user.acknowledged === undefined ||
+      user.unconfirmedName !== undefined
+    ) {
+      return this.me(user);
+    }
     user.writes += 1;
     const displayName = `load ${user.writes}`;
     const request = this.authorized(user, 'PATCH', { displayName });

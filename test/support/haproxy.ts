@@ -57,7 +57,8 @@ ${backends.map((backend, index) => `  server r${index + 1} 127.0.0.1:${backend} 
 `;
 }
 
-export type ServerStatus = 'UP' | 'DOWN' | 'MAINT' | 'NOLB' | string;
+/** A server's status column in `show stat`: UP, DOWN, MAINT, NOLB, or UP/DOWN with a transition. */
+export type ServerStatus = string;
 
 /** Debian's HAProxy on a free loopback port, balancing over the given ports. */
 export class HaProxy {

@@ -70,6 +70,13 @@ function runNode(
       SESSION_PURGE_INTERVAL: '1',
     });
 
+    /** HAProxy's log lines of requests answered 5xx or cut by a server (termination state S...). */
+    const haproxyErrors = (): string[] =>
+      haproxy.output
+        .split('\n')
+        .filter((line) => / 5\d\d -?\d+ | S[A-Z-]{3} /.test(line))
+        .slice(-20);
+
     const startReplica = (index: number): Promise<BuiltService> =>
       BuiltService.spawn(replicaEnvironment(), process.execPath, ports[index]);
 
@@ -151,6 +158,7 @@ function runNode(
         wholeRun: load.summary(),
         failures: load.failures().slice(0, 20),
         violations: load.violations.slice(0, 20),
+        haproxyErrors: haproxyErrors(),
       };
       expect(load.failures()).toEqual([]);
       expect(load.violations).toEqual([]);
@@ -215,6 +223,7 @@ function runNode(
           startedBeforeKillMs: Math.round(killedAt - f.startedAt),
           error: f.error,
         })),
+        haproxyErrors: haproxyErrors(),
         markedDownAfterMs: Math.round(markedDownAt - killedAt),
         startedAfterKill: failures.filter((f) => f.startedAt > killedAt).length,
         run: load.summary(),

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
       config.audit,
     );
     const purge = new SessionsPurgeService(
-      new SessionsRepository(dataSource),
+      new SessionsRepository(dataSource, dataSource),
       auditRetention,
       new AccountTokensRepository(dataSource.getRepository(AccountToken)),
       new OutboxRepository(dataSource.getRepository(OutboxMail)),

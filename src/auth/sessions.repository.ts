@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DIRECT_DATA_SOURCE } from '../database/direct-data-source.js';
 import { rowMapper, type Row } from '../database/row-mapper.js';
 import { User } from '../users/user.entity.js';
 import { Session, type SessionRevocationReason } from './session.entity.js';
@@ -129,7 +130,10 @@ export class RefreshTransaction {
 
 @Injectable()
 export class SessionsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(DIRECT_DATA_SOURCE) private readonly directDataSource: DataSource,
+  ) {}
 
   /**
    * Inserts the session if its user is still active and at the credentials version the sign-in
@@ -275,11 +279,12 @@ export class SessionsRepository {
   }
 
   /**
-   * Runs `work` while holding the purge lock (a session-level advisory lock on a connection of its
-   * own); null, without running it, when another process holds the lock.
+   * Runs `work` while holding the purge lock (a session-level advisory lock on a direct connection
+   * of its own); null, without running it, when another process holds the lock. The lock spans
+   * many short transactions, so a transaction-scoped lock would not do.
    */
   async withPurgeLock<T>(work: () => Promise<T>): Promise<T | null> {
-    const lockRunner = this.dataSource.createQueryRunner();
+    const lockRunner = this.directDataSource.createQueryRunner();
     await lockRunner.connect();
     try {
       const [{ locked }] = (await lockRunner.query('SELECT pg_try_advisory_lock($1) AS locked', [

@@ -55,6 +55,8 @@ describe('loadAppConfig', () => {
       expect(config.dataDir).toBe('.data');
       expect(config.database).toEqual({
         url: undefined,
+        pooler: 'none',
+        directUrl: undefined,
         dataDir: '.data',
         poolSize: 10,
         statementTimeoutMs: 10_000,
@@ -175,6 +177,32 @@ describe('loadAppConfig', () => {
     it('reads SESSION_MAX_AGE and SESSION_PURGE_INTERVAL in seconds, 0 turning the purge timer off', () => {
       const config = loadAppConfig({ SESSION_MAX_AGE: '86400', SESSION_PURGE_INTERVAL: '0' });
       expect(config.auth).toMatchObject({ sessionMaxAgeS: 86_400, sessionPurgeIntervalS: 0 });
+    });
+
+    it('reads DATABASE_POOLER=transaction with its DATABASE_DIRECT_URL, and ignores a direct URL without it', () => {
+      const pooled = loadAppConfig({
+        DATABASE_URL: 'postgres://app@pgbouncer:6432/app',
+        DATABASE_POOLER: 'transaction',
+        DATABASE_DIRECT_URL: 'postgres://app@postgres:5432/app',
+      });
+      expect(pooled.database).toMatchObject({
+        pooler: 'transaction',
+        directUrl: 'postgres://app@postgres:5432/app',
+      });
+      const direct = loadAppConfig({
+        DATABASE_URL: 'postgres://app@postgres:5432/app',
+        DATABASE_DIRECT_URL: 'postgres://app@postgres:5432/app',
+      });
+      expect(direct.database).toMatchObject({ pooler: 'none', directUrl: undefined });
+    });
+
+    it.each<[string, Environment]>([
+      ['without DATABASE_DIRECT_URL', { DATABASE_URL: 'postgres://app@pgbouncer:6432/app' }],
+      ['without DATABASE_URL', { DATABASE_DIRECT_URL: 'postgres://app@postgres:5432/app' }],
+    ])('refuses DATABASE_POOLER=transaction %s', (_case, environment) => {
+      expect(() => loadAppConfig({ ...environment, DATABASE_POOLER: 'transaction' })).toThrow(
+        'DATABASE_POOLER=transaction needs DATABASE_URL (the pooler) and DATABASE_DIRECT_URL',
+      );
     });
 
     it('reads integers, trimming surrounding whitespace', () => {
@@ -364,6 +392,11 @@ describe('loadAppConfig', () => {
         'SESSION_PURGE_INTERVAL',
       ],
       ['a DB_POOL_SIZE of zero', { DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE'],
+      [
+        'a DATABASE_POOLER other than none or transaction',
+        { DATABASE_POOLER: 'session' },
+        'DATABASE_POOLER',
+      ],
       ['a TRUST_PROXY with shell characters', { TRUST_PROXY: '10.0.0.1;rm' }, 'TRUST_PROXY'],
       [
         'an ADMIN_EMAIL that is not an email',

@@ -1,11 +1,17 @@
 import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { EnvironmentVariables, type LOG_LEVELS, type NODE_ENVIRONMENTS } from './env.schema.js';
+import {
+  type DATABASE_POOLERS,
+  EnvironmentVariables,
+  type LOG_LEVELS,
+  type NODE_ENVIRONMENTS,
+} from './env.schema.js';
 import { type TracingConfig, tracingConfigOf } from './tracing-config.js';
 
 export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export type DatabasePooler = (typeof DATABASE_POOLERS)[number];
 export type TrustProxy = boolean | number | string[];
 
 /** `DATA_DIR=:memory:` keeps nothing on disk (embedded database and development keys). */
@@ -23,6 +29,17 @@ export interface HttpConfig {
 export interface DatabaseConfig {
   /** Undefined means embedded PGlite. */
   url: string | undefined;
+  /**
+   * `transaction`: `url` is a transaction-mode pooler (PgBouncer `pool_mode = transaction`), which
+   * keeps no session between transactions and refuses startup parameters.
+   */
+  pooler: DatabasePooler;
+  /**
+   * A connection with a session of its own (PostgreSQL or a session-mode pooler) for what a
+   * transaction-mode pooler cannot carry: the session-level advisory locks of migrations and the
+   * purge. Set (and required) with `pooler: 'transaction'`.
+   */
+  directUrl: string | undefined;
   dataDir: string;
   poolSize: number;
   statementTimeoutMs: number;
@@ -220,6 +237,18 @@ export function parseEnvironment(environment: Record<string, string | undefined>
 export const EMBEDDED_DATABASE_REFUSED =
   'DATABASE_URL is required in production (the embedded database is refused)';
 
+/** Problems of the database settings beyond what the schema checks alone. */
+export function databaseProblemsOf(env: EnvironmentVariables, isProduction: boolean): string[] {
+  const problems: string[] = [];
+  if (isProduction && !env.DATABASE_URL) problems.push(EMBEDDED_DATABASE_REFUSED);
+  if (env.DATABASE_POOLER === 'transaction' && !(env.DATABASE_URL && env.DATABASE_DIRECT_URL)) {
+    problems.push(
+      'DATABASE_POOLER=transaction needs DATABASE_URL (the pooler) and DATABASE_DIRECT_URL (a direct or session-mode connection for migrations and advisory locks)',
+    );
+  }
+  return problems;
+}
+
 export function databaseConfigOf(
   env: EnvironmentVariables,
   dataDir: string,
@@ -227,6 +256,8 @@ export function databaseConfigOf(
 ): DatabaseConfig {
   return {
     url: env.DATABASE_URL,
+    pooler: env.DATABASE_POOLER ?? 'none',
+    directUrl: env.DATABASE_POOLER === 'transaction' ? env.DATABASE_DIRECT_URL : undefined,
     dataDir,
     poolSize: env.DB_POOL_SIZE ?? 10,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
@@ -277,8 +308,8 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
   const corsOrigins = splitList(env.CORS_ORIGINS);
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
 
+  problems.push(...databaseProblemsOf(env, isProduction));
   if (isProduction) {
-    if (!env.DATABASE_URL) problems.push(EMBEDDED_DATABASE_REFUSED);
     if (!env.REDIS_URL) {
       problems.push(
         'REDIS_URL is required in production (replicas must share cache invalidation, revocations and rate limits)',

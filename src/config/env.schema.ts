@@ -55,6 +55,8 @@ function IsUrlOf(
 }
 
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
+/** What DATABASE_URL points at: PostgreSQL (or a session-mode pooler), or a transaction-mode pooler. */
+export const DATABASE_POOLERS = ['none', 'transaction'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every environment variable the service reads, with its rules. Defaults live in `app-config.ts`. */
@@ -68,6 +70,10 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
+  @IsOptional() @IsIn(DATABASE_POOLERS) DATABASE_POOLER?: (typeof DATABASE_POOLERS)[number];
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' })
+  DATABASE_DIRECT_URL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) DB_STATEMENT_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000) DB_CONNECT_TIMEOUT_MS?: number;

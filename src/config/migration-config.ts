@@ -2,7 +2,7 @@ import {
   type AppConfig,
   ConfigValidationError,
   databaseConfigOf,
-  EMBEDDED_DATABASE_REFUSED,
+  databaseProblemsOf,
   parseEnvironment,
 } from './app-config.js';
 
@@ -15,7 +15,7 @@ export function loadMigrationConfig(
 ): Pick<AppConfig, 'dataDir' | 'database'> {
   const { env, problems } = parseEnvironment(environment);
   const isProduction = env.NODE_ENV === 'production';
-  if (isProduction && !env.DATABASE_URL) problems.push(EMBEDDED_DATABASE_REFUSED);
+  problems.push(...databaseProblemsOf(env, isProduction));
   if (problems.length > 0) throw new ConfigValidationError(problems);
   const dataDir = env.DATA_DIR ?? '.data';
   return { dataDir, database: databaseConfigOf(env, dataDir, isProduction) };

@@ -4,8 +4,24 @@ import { ENTITIES } from '../entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 
-/** One definition of the data source, shared by the application and the migration CLI. */
+/**
+ * Session settings sent as startup parameters. A transaction-mode pooler refuses them (PgBouncer:
+ * "unsupported startup parameter") or, told to ignore them, drops them; behind one they are set on
+ * the database role instead (README "PgBouncer").
+ */
+function sessionParameters(config: DatabaseConfig) {
+  return {
+    statement_timeout: config.statementTimeoutMs,
+    idle_in_transaction_session_timeout: config.statementTimeoutMs * 2,
+  };
+}
+
+/**
+ * One definition of the data source, shared by the application and the CLIs. `url` is
+ * DATABASE_URL, or DATABASE_DIRECT_URL for a connection that bypasses a transaction-mode pooler.
+ */
 export function buildDataSourceOptions(config: DatabaseConfig, url: string): DataSourceOptions {
+  const isThroughTransactionPooler = config.pooler === 'transaction' && url !== config.directUrl;
   return {
     type: 'postgres',
     url,
@@ -25,8 +41,7 @@ export function buildDataSourceOptions(config: DatabaseConfig, url: string): Dat
     logging: ['error', 'warn', 'migration'],
     extra: {
       application_name: 'user-auth-service',
-      statement_timeout: config.statementTimeoutMs,
-      idle_in_transaction_session_timeout: config.statementTimeoutMs * 2,
+      ...(isThroughTransactionPooler ? {} : sessionParameters(config)),
       connectionTimeoutMillis: config.connectTimeoutMs,
       // Idle pool connections are checked with TCP keepalive so a dead database is noticed.
       keepAlive: true,

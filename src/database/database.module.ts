@@ -1,4 +1,5 @@
 import {
+  Global,
   Inject,
   Injectable,
   Logger,
@@ -11,6 +12,7 @@ import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config.js';
 import { DATABASE_CONFIG } from '../config/config-slices.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { DIRECT_DATA_SOURCE, openDirectDataSource } from './direct-data-source.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsExclusively } from './migrations-runner.js';
 
@@ -36,6 +38,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly dataSource: DataSource,
+    @Inject(DIRECT_DATA_SOURCE) private readonly directDataSource: DataSource,
     @Inject(EMBEDDED_POSTGRES) private readonly embedded: EmbeddedPostgres | null,
     @Inject(DATABASE_CONFIG) private readonly config: DatabaseConfig,
   ) {}
@@ -47,18 +50,25 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
       );
     }
     if (!this.config.runMigrations) return;
-    const applied = await runMigrationsExclusively(this.dataSource);
+    // The migration lock is session-level: behind a transaction-mode pooler it needs the direct
+    // connection, and the DDL goes there too.
+    const applied = await runMigrationsExclusively(this.directDataSource);
     if (applied.length > 0) {
       this.logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.directDataSource !== this.dataSource && this.directDataSource.isInitialized) {
+      await this.directDataSource.destroy();
+    }
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.embedded?.stop();
   }
 }
 
+/** Global like TypeORM's own DataSource, which the repositories beside DIRECT_DATA_SOURCE inject. */
+@Global()
 @Module({
   imports: [
     EmbeddedPostgresModule,
@@ -75,6 +85,15 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
       },
     }),
   ],
-  providers: [DatabaseLifecycle],
+  providers: [
+    {
+      provide: DIRECT_DATA_SOURCE,
+      inject: [DataSource, DATABASE_CONFIG],
+      useFactory: (dataSource: DataSource, config: DatabaseConfig) =>
+        openDirectDataSource(config, dataSource),
+    },
+    DatabaseLifecycle,
+  ],
+  exports: [DIRECT_DATA_SOURCE],
 })
 export class DatabaseModule {}

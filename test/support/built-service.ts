@@ -28,9 +28,13 @@ export class BuiltService {
     );
   }
 
-  /** Spawns the service; does not wait for it (see `waitUntilReady`). */
-  static async spawn(env: Environment, node = process.execPath): Promise<BuiltService> {
-    const port = await closedPort();
+  /** Spawns the service (on `port`, or a free one); does not wait for it (see `waitUntilReady`). */
+  static async spawn(
+    env: Environment,
+    node = process.execPath,
+    port?: number,
+  ): Promise<BuiltService> {
+    port ??= await closedPort();
     const child = spawn(node, [BUILT_ENTRY], {
       cwd: ROOT,
       env: {

@@ -9,7 +9,7 @@ import {
 import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
-import type { WithEtag } from '../common/http/with-etag.js';
+import { ETAG_RESPONSE_HEADER, type WithEtag } from '../common/http/with-etag.js';
 import { EtagInterceptor } from '../common/interceptors/etag.interceptor.js';
 import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
@@ -63,7 +63,11 @@ export class EmailChangeController {
       'account took the address meanwhile; `400 ACCOUNT_TOKEN_INVALID`, `ACCOUNT_TOKEN_USED` or ' +
       "`ACCOUNT_TOKEN_EXPIRED` for a link that cannot be used (or is another account's).",
   })
-  @ApiOkResponse({ type: UserResponseDto, description: 'The updated user, with an `ETag` header' })
+  @ApiOkResponse({
+    type: UserResponseDto,
+    description: 'The updated user',
+    headers: ETAG_RESPONSE_HEADER,
+  })
   @ApiProblemResponses(400, 409, 415, 429)
   async confirmChange(
     @CurrentUser() user: AuthenticatedUser,

@@ -25,7 +25,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { EtagInterceptor } from '../common/interceptors/etag.interceptor.js';
 import { Roles } from './roles.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
-import { WithEtag } from '../common/http/with-etag.js';
+import { ETAG_RESPONSE_HEADER, WithEtag } from '../common/http/with-etag.js';
 import { ParseUuidPipe } from '../common/pipes/parse-uuid.pipe.js';
 import { isUuid } from '../common/validation/uuid.js';
 import { CacheResponse } from '../cache/cache-response.decorator.js';
@@ -69,7 +69,7 @@ export class UsersController {
       'The account the bearer token belongs to. The `ETag` header is the value to send as ' +
       '`If-Match` on `PATCH` or `DELETE /users/me`; answers may come from the cache (`X-Cache`).',
   })
-  @ApiOkResponse({ type: UserResponseDto, description: 'With an `ETag` header' })
+  @ApiOkResponse({ type: UserResponseDto, headers: ETAG_RESPONSE_HEADER })
   async findMe(@CurrentUser() caller: AuthenticatedUser): Promise<WithEtag<UserResponseDto>> {
     return toTaggedUserResponse(await this.users.getById(caller.id));
   }
@@ -83,7 +83,7 @@ export class UsersController {
       '(`412 PRECONDITION_FAILED` otherwise). Answers the updated user with its new `ETag`.',
   })
   @ApiHeader(IF_MATCH)
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserResponseDto, headers: ETAG_RESPONSE_HEADER })
   @ApiProblemResponses(400, 412, 415)
   async updateMe(
     @CurrentUser() caller: AuthenticatedUser,
@@ -158,7 +158,7 @@ export class UsersController {
       'Any account by id, with the `ETag` to send as `If-Match` on `PATCH` or `DELETE`. An id ' +
       'that is not a UUID is `400`; an unknown one `404`.',
   })
-  @ApiOkResponse({ type: UserResponseDto, description: 'With an `ETag` header' })
+  @ApiOkResponse({ type: UserResponseDto, headers: ETAG_RESPONSE_HEADER })
   @ApiProblemResponses(400, 403, 404)
   async findOne(@Param('id', ParseUuidPipe) id: string): Promise<WithEtag<UserResponseDto>> {
     return toTaggedUserResponse(await this.users.getById(id));
@@ -174,7 +174,7 @@ export class UsersController {
       'with `412` if the user changed since that read.',
   })
   @ApiHeader(IF_MATCH)
-  @ApiOkResponse({ type: UserResponseDto })
+  @ApiOkResponse({ type: UserResponseDto, headers: ETAG_RESPONSE_HEADER })
   @ApiProblemResponses(400, 403, 404, 409, 412, 415)
   async update(
     @CurrentUser() caller: AuthenticatedUser,

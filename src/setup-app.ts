@@ -42,6 +42,18 @@ export function buildOpenApiDocument(app: INestApplication) {
         '`application/problem+json` (schema `ProblemDetailsDto`) with a stable `code`.',
     )
     .setVersion('1')
+    // Relative: Swagger UI's "Try it out" calls the origin that served the document, whatever
+    // host or proxy that is, and a generated client takes its base URL from its user.
+    .addServer('/', 'This service (the origin serving this document)')
+    .addTag(
+      'auth',
+      'Registration, sign-in, sessions and refresh tokens, passwords, email verification, JWKS',
+    )
+    .addTag(
+      'users',
+      'Your own account, its history and email address; user administration (admin role)',
+    )
+    .addTag('health', 'Liveness and readiness probes for the orchestrator')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256)' }, 'bearer')
     .addCookieAuth(
       REFRESH_COOKIE_NAME,

@@ -4,7 +4,7 @@ import { ApiEtagOkResponse } from '../common/decorators/api-etag-ok-response.dec
 import { ApiProblemResponses } from '../common/decorators/api-problem-responses.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { API_PREFIX } from '../common/http/api-prefix.js';
-import type { WithEtag } from '../common/http/with-etag.js';
+import { type WithEtag } from '../common/http/with-etag.js';
 import { EtagInterceptor } from '../common/interceptors/etag.interceptor.js';
 import type { AuthenticatedUser } from '../common/security/authenticated-user.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';

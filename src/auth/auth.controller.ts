@@ -63,7 +63,14 @@ export class AuthController {
   @Post('register')
   @Public()
   @RateLimit('register')
-  @ApiOperation({ summary: 'Create an account' })
+  @ApiOperation({
+    summary: 'Create an account',
+    description:
+      'The email is normalised (trimmed, lower case) and must be free (`409 USERS_EMAIL_TAKEN`); ' +
+      'the password must meet the policy (12..128 characters, not guessable). The account starts ' +
+      'unverified and a verification link is mailed to it. Answers the new user; sign in with ' +
+      '`POST /auth/login`.',
+  })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiProblemResponses(400, 409, 413, 415, 429)
   async register(@Body() body: RegisterDto): Promise<UserResponseDto> {
@@ -170,7 +177,12 @@ export class AuthController {
   @Post('logout-all')
   @HttpCode(204)
   @ApiBearerAuth('bearer')
-  @ApiOperation({ summary: 'Sign out every session of this user' })
+  @ApiOperation({
+    summary: 'Sign out every session of this user',
+    description:
+      "Revokes all of the caller's sessions, this one included: their access tokens stop " +
+      'working at once and their refresh tokens can no longer be exchanged.',
+  })
   @ApiNoContentResponse()
   @ApiProblemResponses(401)
   logoutAll(@CurrentUser() user: AuthenticatedUser): Promise<void> {
@@ -179,7 +191,12 @@ export class AuthController {
 
   @Get('sessions')
   @ApiBearerAuth('bearer')
-  @ApiOperation({ summary: 'Your active sessions' })
+  @ApiOperation({
+    summary: 'Your active sessions',
+    description:
+      'The sessions of the signed-in user that are neither revoked nor expired, with the client ' +
+      'address and user agent they were opened from; `current` marks the one making the request.',
+  })
   @ApiOkResponse({ type: [SessionResponseDto] })
   @ApiProblemResponses(401)
   async listSessions(@CurrentUser() user: AuthenticatedUser): Promise<SessionResponseDto[]> {
@@ -190,7 +207,12 @@ export class AuthController {
   @Delete('sessions/:id')
   @HttpCode(204)
   @ApiBearerAuth('bearer')
-  @ApiOperation({ summary: 'Sign out one of your sessions' })
+  @ApiOperation({
+    summary: 'Sign out one of your sessions',
+    description:
+      'Revokes the session with this id (from `GET /auth/sessions`) if it is one of yours; its ' +
+      "tokens stop working at once. Someone else's or an unknown session is `404`.",
+  })
   @ApiNoContentResponse()
   @ApiProblemResponses(400, 401, 404)
   revokeSession(
@@ -204,7 +226,13 @@ export class AuthController {
   @HttpCode(204)
   @RateLimit('password')
   @ApiBearerAuth('bearer')
-  @ApiOperation({ summary: 'Change your password; every other session is signed out' })
+  @ApiOperation({
+    summary: 'Change your password; every other session is signed out',
+    description:
+      'Needs the current password (`400 AUTH_PASSWORD_INCORRECT` when wrong; repeated wrong ' +
+      'ones are rate limited, `429`); the new one follows the registration policy. The session ' +
+      'making the request stays signed in.',
+  })
   @ApiNoContentResponse()
   @ApiProblemResponses(400, 401, 429)
   changePassword(

@@ -12,7 +12,13 @@ export class JwksController {
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'Public keys that verify access tokens (RFC 7517), for other services' })
+  @ApiOperation({
+    summary: 'Public keys that verify access tokens (RFC 7517), for other services',
+    description:
+      'The ES256 public keys, by `kid`, that access tokens are signed with: the current key and ' +
+      'any still accepted after a rotation. Cacheable for five minutes; a verifier that meets an ' +
+      'unknown `kid` fetches it again.',
+  })
   @ApiOkResponse({ type: JwksResponseDto })
   jwks(): JwksResponseDto {
     return this.keys.jwks() as JwksResponseDto;

@@ -45,8 +45,9 @@ import { expectedVersionFrom } from './user-etag.js';
 import { USERS_LIST_TAG, userTag } from './users.cache-tags.js';
 import { UsersService } from './users.service.js';
 
+// Named as the parameter `@Headers(IF_MATCH.name)` documents (lower case), so the two merge into
+// one optional header in the document.
 const IF_MATCH = {
-  // The name @Headers('if-match') documents, so the two merge into one optional parameter.
   name: 'if-match',
   required: false,
   description:
@@ -63,21 +64,32 @@ export class UsersController {
 
   @Get('me')
   @CacheResponse({ scope: 'user', tags: ({ userId }) => [userTag(userId ?? '')] })
-  @ApiOperation({ summary: 'The signed-in user' })
+  @ApiOperation({
+    summary: 'The signed-in user',
+    description:
+      'The account the bearer token belongs to. The `ETag` header is the value to send as ' +
+      '`If-Match` on `PATCH` or `DELETE /users/me`; answers may come from the cache (`X-Cache`).',
+  })
   @ApiEtagOkResponse(UserResponseDto)
   async findMe(@CurrentUser() caller: AuthenticatedUser): Promise<WithEtag<UserResponseDto>> {
     return toTaggedUserResponse(await this.users.getById(caller.id));
   }
 
   @Patch('me')
-  @ApiOperation({ summary: 'Update your own profile' })
+  @ApiOperation({
+    summary: 'Update your own profile',
+    description:
+      'Changes the display name (`null` clears it); fields left out stay as they are. With ' +
+      '`If-Match`, the write only happens if the account has not changed since that read ' +
+      '(`412 PRECONDITION_FAILED` otherwise). Answers the updated user with its new `ETag`.',
+  })
   @ApiHeader(IF_MATCH)
   @ApiEtagOkResponse(UserResponseDto)
   @ApiProblemResponses(400, 412, 415)
   async updateMe(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() changes: UpdateMeDto,
-    @Headers('if-match') ifMatch?: string,
+    @Headers(IF_MATCH.name) ifMatch?: string,
   ): Promise<WithEtag<UserResponseDto>> {
     const expectedVersion = expectedVersionFrom(ifMatch, caller.id);
     return toTaggedUserResponse(
@@ -102,7 +114,7 @@ export class UsersController {
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: DeleteMeDto,
     @Ip() ip: string,
-    @Headers('if-match') ifMatch?: string,
+    @Headers(IF_MATCH.name) ifMatch?: string,
   ): Promise<void> {
     await this.users.removeSelf(
       caller.id,
@@ -116,7 +128,12 @@ export class UsersController {
   @Roles('admin')
   // Shared between admins: the guards have already refused everyone else.
   @CacheResponse({ scope: 'public', tags: () => [USERS_LIST_TAG] })
-  @ApiOperation({ summary: 'List users (admin); newest first, cursor-paginated' })
+  @ApiOperation({
+    summary: 'List users (admin); newest first, cursor-paginated',
+    description:
+      'Filters by email prefix, role and status. `limit` 1..100 (default 20); pass `nextCursor` ' +
+      'as `cursor` for the next page (`null` on the last). Admins only (`403 AUTH_FORBIDDEN`).',
+  })
   @ApiOkResponse({ type: UsersPageResponseDto })
   @ApiProblemResponses(400, 403)
   async findAll(@Query() query: ListUsersQueryDto): Promise<UsersPageResponseDto> {
@@ -136,7 +153,12 @@ export class UsersController {
     scope: 'public',
     tags: ({ params }) => (isUuid(params.id) ? [userTag(params.id)] : undefined),
   })
-  @ApiOperation({ summary: 'Get a user (admin)' })
+  @ApiOperation({
+    summary: 'Get a user (admin)',
+    description:
+      'Any account by id, with the `ETag` to send as `If-Match` on `PATCH` or `DELETE`. An id ' +
+      'that is not a UUID is `400`; an unknown one `404`.',
+  })
   @ApiEtagOkResponse(UserResponseDto)
   @ApiProblemResponses(400, 403, 404)
   async findOne(@Param('id', ParseUuidPipe) id: string): Promise<WithEtag<UserResponseDto>> {
@@ -145,7 +167,13 @@ export class UsersController {
 
   @Patch(':id')
   @Roles('admin')
-  @ApiOperation({ summary: 'Update a user (admin): display name, roles, status' })
+  @ApiOperation({
+    summary: 'Update a user (admin): display name, roles, status',
+    description:
+      'Changing the roles or disabling the account signs out all of its sessions. Removing the ' +
+      'admin role from, or disabling, the last active admin is `409 USERS_LAST_ADMIN`. With `If-Match`, refused ' +
+      'with `412` if the user changed since that read.',
+  })
   @ApiHeader(IF_MATCH)
   @ApiEtagOkResponse(UserResponseDto)
   @ApiProblemResponses(400, 403, 404, 409, 412, 415)
@@ -153,7 +181,7 @@ export class UsersController {
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', ParseUuidPipe) id: string,
     @Body() changes: UpdateUserDto,
-    @Headers('if-match') ifMatch?: string,
+    @Headers(IF_MATCH.name) ifMatch?: string,
   ): Promise<WithEtag<UserResponseDto>> {
     return toTaggedUserResponse(
       await this.users.updateByAdmin(id, changes, expectedVersionFrom(ifMatch, id), caller.id),
@@ -163,14 +191,19 @@ export class UsersController {
   @Delete(':id')
   @Roles('admin')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a user and all of its sessions (admin)' })
+  @ApiOperation({
+    summary: 'Delete a user and all of its sessions (admin)',
+    description:
+      'The account and its sessions are gone at once; its tokens stop working. Deleting the last ' +
+      'active admin is `409 USERS_LAST_ADMIN`. With `If-Match`, refused with `412` if the user changed since.',
+  })
   @ApiHeader(IF_MATCH)
   @ApiNoContentResponse()
   @ApiProblemResponses(400, 403, 404, 409, 412)
   async remove(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('id', ParseUuidPipe) id: string,
-    @Headers('if-match') ifMatch?: string,
+    @Headers(IF_MATCH.name) ifMatch?: string,
   ): Promise<void> {
     await this.users.remove(id, expectedVersionFrom(ifMatch, id), caller.id);
   }

@@ -11,7 +11,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** 200 while the process can serve; touches no dependency. */
+    /**
+     * Liveness: the process can serve
+     * @description 200 while the process can answer HTTP; touches no dependency, so a database or Redis outage never gets the process restarted. For the orchestrator's liveness probe.
+     */
     get: operations['HealthController_live'];
     put?: never;
     post?: never;
@@ -29,8 +32,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * 200 when the database answers; 503 when it does not or when shutdown has begun. The cache
-     *     (Redis) is reported but never makes the replica unready.
+     * Readiness: the replica should get traffic
+     * @description 200 when the database answers; 503 when it does not or when shutdown has begun, so the load balancer stops sending requests. The cache (Redis) is reported but never makes the replica unready. For the orchestrator's readiness probe.
      */
     get: operations['HealthController_ready'];
     put?: never;
@@ -48,7 +51,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The signed-in user */
+    /**
+     * The signed-in user
+     * @description The account the bearer token belongs to. The `ETag` header is the value to send as `If-Match` on `PATCH` or `DELETE /users/me`; answers may come from the cache (`X-Cache`).
+     */
     get: operations['UsersController_findMe'];
     put?: never;
     post?: never;
@@ -59,7 +65,10 @@ export interface paths {
     delete: operations['UsersController_removeMe'];
     options?: never;
     head?: never;
-    /** Update your own profile */
+    /**
+     * Update your own profile
+     * @description Changes the display name (`null` clears it); fields left out stay as they are. With `If-Match`, the write only happens if the account has not changed since that read (`412 PRECONDITION_FAILED` otherwise). Answers the updated user with its new `ETag`.
+     */
     patch: operations['UsersController_updateMe'];
     trace?: never;
   };
@@ -70,7 +79,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List users (admin); newest first, cursor-paginated */
+    /**
+     * List users (admin); newest first, cursor-paginated
+     * @description Filters by email prefix, role and status. `limit` 1..100 (default 20); pass `nextCursor` as `cursor` for the next page (`null` on the last). Admins only (`403 AUTH_FORBIDDEN`).
+     */
     get: operations['UsersController_findAll'];
     put?: never;
     post?: never;
@@ -87,15 +99,24 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get a user (admin) */
+    /**
+     * Get a user (admin)
+     * @description Any account by id, with the `ETag` to send as `If-Match` on `PATCH` or `DELETE`. An id that is not a UUID is `400`; an unknown one `404`.
+     */
     get: operations['UsersController_findOne'];
     put?: never;
     post?: never;
-    /** Delete a user and all of its sessions (admin) */
+    /**
+     * Delete a user and all of its sessions (admin)
+     * @description The account and its sessions are gone at once; its tokens stop working. Deleting the last active admin is `409 USERS_LAST_ADMIN`. With `If-Match`, refused with `412` if the user changed since.
+     */
     delete: operations['UsersController_remove'];
     options?: never;
     head?: never;
-    /** Update a user (admin): display name, roles, status */
+    /**
+     * Update a user (admin): display name, roles, status
+     * @description Changing the roles or disabling the account signs out all of its sessions. Removing the admin role from, or disabling, the last active admin is `409 USERS_LAST_ADMIN`. With `If-Match`, refused with `412` if the user changed since that read.
+     */
     patch: operations['UsersController_update'];
     trace?: never;
   };
@@ -148,7 +169,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an account */
+    /**
+     * Create an account
+     * @description The email is normalised (trimmed, lower case) and must be free (`409 USERS_EMAIL_TAKEN`); the password must meet the policy (12..128 characters, not guessable). The account starts unverified and a verification link is mailed to it. Answers the new user; sign in with `POST /auth/login`.
+     */
     post: operations['AuthController_register'];
     delete?: never;
     options?: never;
@@ -225,7 +249,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Sign out every session of this user */
+    /**
+     * Sign out every session of this user
+     * @description Revokes all of the caller's sessions, this one included: their access tokens stop working at once and their refresh tokens can no longer be exchanged.
+     */
     post: operations['AuthController_logoutAll'];
     delete?: never;
     options?: never;
@@ -240,7 +267,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Your active sessions */
+    /**
+     * Your active sessions
+     * @description The sessions of the signed-in user that are neither revoked nor expired, with the client address and user agent they were opened from; `current` marks the one making the request.
+     */
     get: operations['AuthController_listSessions'];
     put?: never;
     post?: never;
@@ -260,7 +290,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Sign out one of your sessions */
+    /**
+     * Sign out one of your sessions
+     * @description Revokes the session with this id (from `GET /auth/sessions`) if it is one of yours; its tokens stop working at once. Someone else's or an unknown session is `404`.
+     */
     delete: operations['AuthController_revokeSession'];
     options?: never;
     head?: never;
@@ -276,7 +309,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Change your password; every other session is signed out */
+    /**
+     * Change your password; every other session is signed out
+     * @description Needs the current password (`400 AUTH_PASSWORD_INCORRECT` when wrong; repeated wrong ones are rate limited, `429`); the new one follows the registration policy. The session making the request stays signed in.
+     */
     post: operations['AuthController_changePassword'];
     delete?: never;
     options?: never;
@@ -291,7 +327,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Public keys that verify access tokens (RFC 7517), for other services */
+    /**
+     * Public keys that verify access tokens (RFC 7517), for other services
+     * @description The ES256 public keys, by `kid`, that access tokens are signed with: the current key and any still accepted after a rotation. Cacheable for five minutes; a verifier that meets an unknown `kid` fetches it again.
+     */
     get: operations['JwksController_jwks'];
     put?: never;
     post?: never;
@@ -852,7 +891,7 @@ export interface operations {
     responses: {
       200: {
         headers: {
-          /** @description Strong entity tag of the resource; send it as `If-Match` to change it. */
+          /** @description Strong ETag of the resource; send it as `If-Match` to update or delete only that version. */
           ETag: string;
           [name: string]: unknown;
         };
@@ -985,7 +1024,7 @@ export interface operations {
     responses: {
       200: {
         headers: {
-          /** @description Strong entity tag of the resource; send it as `If-Match` to change it. */
+          /** @description Strong ETag of the resource; send it as `If-Match` to update or delete only that version. */
           ETag: string;
           [name: string]: unknown;
         };
@@ -1116,7 +1155,7 @@ export interface operations {
     responses: {
       200: {
         headers: {
-          /** @description Strong entity tag of the resource; send it as `If-Match` to change it. */
+          /** @description Strong ETag of the resource; send it as `If-Match` to update or delete only that version. */
           ETag: string;
           [name: string]: unknown;
         };
@@ -1276,7 +1315,7 @@ export interface operations {
     responses: {
       200: {
         headers: {
-          /** @description Strong entity tag of the resource; send it as `If-Match` to change it. */
+          /** @description Strong ETag of the resource; send it as `If-Match` to update or delete only that version. */
           ETag: string;
           [name: string]: unknown;
         };
@@ -2259,7 +2298,7 @@ export interface operations {
       /** @description The updated user */
       200: {
         headers: {
-          /** @description Strong entity tag of the resource; send it as `If-Match` to change it. */
+          /** @description Strong ETag of the resource; send it as `If-Match` to update or delete only that version. */
           ETag: string;
           [name: string]: unknown;
         };

@@ -63,7 +63,7 @@ export class ResponseCache implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.redis.client?.on('ready', () => {
+    this.redis.onReady(() => {
       if (this.isEpochDropPending) this.retryEpochDrop();
     });
   }

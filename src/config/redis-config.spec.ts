@@ -84,6 +84,12 @@ describe('Redis topology (REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS)', () 
     ]);
   });
 
+  it('refuses TLS with Sentinel, which the node-redis Sentinel client cannot do', () => {
+    expect(problemsOf({ REDIS_SENTINELS: 'rediss://s1:26379', REDIS_SENTINEL_NAME: 'm' })).toEqual([
+      'REDIS_SENTINELS: rediss:// (TLS) is not supported with Sentinel',
+    ]);
+  });
+
   it('accepts a cluster or a Sentinel set in production instead of REDIS_URL', () => {
     const production = {
       NODE_ENV: 'production',

@@ -134,6 +134,11 @@ function topologyOf(env: RedisVariables, problems: string[]): RedisTopology | un
   }
   if (env.REDIS_SENTINELS === undefined || env.REDIS_SENTINEL_NAME === undefined) return undefined;
   const nodes = parseNodes('REDIS_SENTINELS', env.REDIS_SENTINELS, SENTINEL_DEFAULT_PORT, problems);
+  // node-redis' Sentinel client takes plain TCP socket options only (RedisTcpSocketOptions).
+  if (nodes?.access.tls) {
+    problems.push('REDIS_SENTINELS: rediss:// (TLS) is not supported with Sentinel');
+    return undefined;
+  }
   return (
     nodes && {
       kind: 'sentinel',

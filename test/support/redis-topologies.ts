@@ -1,0 +1,213 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { redisCli, ThrowawayRedis } from './redis-server.js';
+import { closedPort } from './tcp-proxy.js';
+import type { Environment } from './test-app.js';
+import { waitUntil } from './wait.js';
+
+/** A throwaway Redis deployment of several processes that a test can start, fail over and stop. */
+export interface ThrowawayRedisTopology {
+  /** What points the service at it (REDIS_URL unset). */
+  readonly env: Environment;
+  start(): Promise<void>;
+  /**
+   * Kills (SIGKILL) the master that holds `key` and resolves once a replica has taken its place
+   * and the topology answers for every key again.
+   */
+  failOver(key: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// Short enough for a failover in a few seconds; Redis' defaults (15 s, 30 s) are for networks.
+const NODE_TIMEOUT_MS = 1_000;
+
+/** Three masters and a replica each, created with `redis-cli --cluster create`. */
+export class ThrowawayRedisCluster implements ThrowawayRedisTopology {
+  private readonly nodes: ThrowawayRedis[] = [];
+  private dir = '';
+
+  get env(): Environment {
+    const masters = this.nodes.slice(0, 3).map((node) => `127.0.0.1:${node.port}`);
+    return { REDIS_URL: undefined, REDIS_CLUSTER_NODES: masters.join(',') };
+  }
+
+  async start(): Promise<void> {
+    this.dir = await mkdtemp(path.join(tmpdir(), 'uas-redis-cluster-'));
+    for (let index = 0; index < 6; index += 1) {
+      this.nodes.push(
+        new ThrowawayRedis([
+          '--cluster-enabled',
+          'yes',
+          // The bus port defaults to port + 10000, which may be taken: ask the OS for one.
+          '--cluster-port',
+          String(await closedPort()),
+          '--cluster-config-file',
+          path.join(this.dir, `nodes-${index}.conf`),
+          '--cluster-node-timeout',
+          String(NODE_TIMEOUT_MS),
+          '--dir',
+          this.dir,
+        ]),
+      );
+    }
+    await Promise.all(this.nodes.map((node) => node.start()));
+    const [first] = this.nodes;
+    // The first three given become masters, each of the others a replica of one of them.
+    await redisCli(
+      first.port,
+      '--cluster',
+      'create',
+      ...this.nodes.map((node) => `127.0.0.1:${node.port}`),
+      '--cluster-replicas',
+      '1',
+      '--cluster-yes',
+    );
+    await this.waitForHealthyCluster(this.nodes);
+  }
+
+  async failOver(key: string): Promise<void> {
+    const slot = Number(await redisCli(this.nodes[0].port, 'CLUSTER', 'KEYSLOT', key));
+    const owner = await this.masterOf(slot, this.nodes[0]);
+    const victim = this.nodes.find((node) => node.port === owner);
+    if (!victim) throw new Error(`no node on port ${owner}`);
+    await victim.kill();
+    const survivors = this.nodes.filter((node) => node.isRunning);
+    await waitUntil(
+      `a replica to take over slot ${slot}`,
+      async () => {
+        const master = await this.masterOf(slot, survivors[0]).catch(() => undefined);
+        return master !== undefined && master !== owner;
+      },
+      15_000,
+    );
+    await this.waitForHealthyCluster(survivors);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.nodes.map((node) => node.kill()));
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** The port of the master serving `slot`, as `node` sees the cluster. */
+  private async masterOf(slot: number, node: ThrowawayRedis): Promise<number | undefined> {
+    const lines = (await redisCli(node.port, 'CLUSTER', 'NODES')).split('\n');
+    for (const line of lines) {
+      const [, address, flags, , , , , state, ...ranges] = line.split(' ');
+      if (!flags.split(',').includes('master') || flags.includes('fail') || state !== 'connected') {
+        continue;
+      }
+      const serves = ranges.some((range) => {
+        const [from, to = from] = range.split('-').map(Number);
+        return slot >= from && slot <= to;
+      });
+      if (serves) return Number(address.split('@')[0].split(':')[1]);
+    }
+    return undefined;
+  }
+
+  private async waitForHealthyCluster(nodes: ThrowawayRedis[]): Promise<void> {
+    await waitUntil(
+      'every cluster node to report cluster_state:ok',
+      async () => {
+        const states = await Promise.all(
+          nodes.map((node) => redisCli(node.port, 'CLUSTER', 'INFO').catch(() => '')),
+        );
+        return states.every((info) => info.includes('cluster_state:ok'));
+      },
+      15_000,
+    );
+  }
+}
+
+export const SENTINEL_MASTER_NAME = 'uas-test';
+
+/** One master, one replica and three sentinels (quorum 2), as `redis-server --sentinel`. */
+export class ThrowawayRedisSentinel implements ThrowawayRedisTopology {
+  private readonly master = new ThrowawayRedis();
+  private replica: ThrowawayRedis | undefined;
+  private readonly sentinels: ThrowawayRedis[] = [];
+  private dir = '';
+
+  get env(): Environment {
+    return {
+      REDIS_URL: undefined,
+      REDIS_SENTINELS: this.sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(','),
+      REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.dir = await mkdtemp(path.join(tmpdir(), 'uas-redis-sentinel-'));
+    await this.master.start();
+    this.replica = new ThrowawayRedis(['--replicaof', '127.0.0.1', String(this.master.port)]);
+    await this.replica.start();
+    await waitUntil('the replica to sync with the master', async () =>
+      (await redisCli(this.replica!.port, 'INFO', 'replication')).includes('master_link_status:up'),
+    );
+    for (let index = 0; index < 3; index += 1) {
+      // Sentinel rewrites its configuration file: one per sentinel, in the scratch directory.
+      const configFile = path.join(this.dir, `sentinel-${index}.conf`);
+      await writeFile(
+        configFile,
+        [
+          `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${this.master.port} 2`,
+          `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} ${NODE_TIMEOUT_MS}`,
+          `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
+          `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`,
+          '',
+        ].join('\n'),
+      );
+      this.sentinels.push(new ThrowawayRedis(['--sentinel', '--dir', this.dir], configFile));
+    }
+    await Promise.all(this.sentinels.map((sentinel) => sentinel.start()));
+    await waitUntil(
+      'every sentinel to see the replica and the other sentinels',
+      async () => {
+        const views = await Promise.all(
+          this.sentinels.map((sentinel) =>
+            redisCli(sentinel.port, 'SENTINEL', 'MASTER', SENTINEL_MASTER_NAME).catch(() => ''),
+          ),
+        );
+        return views.every(
+          (view) => /num-slaves\n1\n/.test(view) && /num-other-sentinels\n2\n/.test(view),
+        );
+      },
+      15_000,
+    );
+  }
+
+  /** The key does not matter here: the one master holds every key. */
+  async failOver(): Promise<void> {
+    const replica = this.replica!;
+    await this.master.kill();
+    await waitUntil(
+      'the sentinels to promote the replica',
+      async () => {
+        const addresses = await Promise.all(
+          this.sentinels.map((sentinel) =>
+            redisCli(
+              sentinel.port,
+              'SENTINEL',
+              'GET-MASTER-ADDR-BY-NAME',
+              SENTINEL_MASTER_NAME,
+            ).catch(() => ''),
+          ),
+        );
+        const role = await redisCli(replica.port, 'ROLE').catch(() => '');
+        return (
+          role.startsWith('master') &&
+          addresses.every((address) => address.endsWith(`\n${replica.port}`))
+        );
+      },
+      15_000,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(
+      [this.master, this.replica, ...this.sentinels].map((node) => node?.kill()),
+    );
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,27 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { revocationKey } from '../auth/session-revocation.service.js';
-import { attemptKeys } from '../rate-limit/rate-limit.store.js';
+import { hashSlot } from '../../test/support/hash-slot.js';
 import { RedisKeys } from './redis-keys.js';
 
-/** CRC16-XMODEM of the key's hash tag (or the whole key), as Redis Cluster assigns slots. */
-function hashSlot(key: string): number {
-  const open = key.indexOf('{');
-  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
-  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
-  let crc = 0;
-  for (const byte of Buffer.from(hashed)) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit += 1) {
-      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-    }
-  }
-  return crc % 16384;
-}
-
-const slotsOf = (keys: string[]) => new Set(keys.map(hashSlot));
-
-describe('Redis key names and cluster hash slots', () => {
+describe('RedisKeys', () => {
   it('computes slots as Redis does (CLUSTER KEYSLOT)', () => {
     expect(hashSlot('123456789')).toBe(12739);
     expect(hashSlot('foo')).toBe(12182);
@@ -30,41 +11,16 @@ describe('Redis key names and cluster hash slots', () => {
     expect(hashSlot('foo{}{bar}')).toBe(8363);
   });
 
-  const cluster = new RedisKeys('uas:', true);
-
-  it('puts the revocation marker, the leases and every revoked id in one slot', () => {
-    const ids = Array.from({ length: 50 }, () => randomUUID());
-    // isSessionActive: MGET marker + id; rebuild: MULTI of ids, leases, marker; repair: DEL.
-    const keys = [
-      revocationKey(cluster, 'synced'),
-      revocationKey(cluster, 'rebuilds'),
-      ...ids.map((id) => revocationKey(cluster, id)),
-    ];
-    expect(slotsOf(keys).size).toBe(1);
+  it('puts keys naming one hash tag in one slot in cluster mode, and names the tag after the prefix', () => {
+    const keys = new RedisKeys('uas:', true);
+    expect(keys.key('revoked:synced', 'revoked')).toBe('uas:{revoked}:revoked:synced');
+    expect(hashSlot(keys.key('a', 'tag'))).toBe(hashSlot(keys.key('b', 'tag')));
+    expect(keys.key('rl:login')).toBe('uas:rl:login');
   });
 
-  it("puts an attempt's pair and account counters in one slot, accounts spread over slots", () => {
-    const accounts = Array.from({ length: 50 }, () => `login:${randomUUID()}`);
-    for (const account of accounts) {
-      const { pairKey, accountKey } = attemptKeys(cluster, {
-        account,
-        pair: `login:${randomUUID()}`,
-      });
-      expect(slotsOf([pairKey, accountKey]).size).toBe(1);
-    }
-    const accountSlots = slotsOf(
-      accounts.map((account) => attemptKeys(cluster, { account, pair: 'p' }).accountKey),
+  it('leaves the tag out on a single node or a Sentinel set, keeping the names they hold', () => {
+    expect(new RedisKeys('uas:', false).key('revoked:synced', 'revoked')).toBe(
+      'uas:revoked:synced',
     );
-    expect(accountSlots.size).toBeGreaterThan(40);
-  });
-
-  it('keeps the names a single node or a Sentinel set already holds', () => {
-    const single = new RedisKeys('uas:', false);
-    expect(revocationKey(single, 'synced')).toBe('uas:revoked:synced');
-    expect(attemptKeys(single, { account: 'login:a', pair: 'login:b' })).toEqual({
-      pairKey: 'uas:fail:pair:login:b',
-      accountKey: 'uas:fail:account:login:a',
-    });
-    expect(revocationKey(cluster, 'synced')).toBe('uas:{revoked}:revoked:synced');
   });
 });

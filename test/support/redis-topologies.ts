@@ -205,9 +205,8 @@ export class ThrowawayRedisSentinel implements ThrowawayRedisTopology {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled(
-      [this.master, this.replica, ...this.sentinels].map((node) => node?.kill()),
-    );
+    const nodes = [this.master, ...(this.replica ? [this.replica] : []), ...this.sentinels];
+    await Promise.allSettled(nodes.map((node) => node.kill()));
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -4,5 +4,4 @@ import { describeOnRedisTopology } from '../support/redis-topology-scenarios.js'
 describeOnRedisTopology(
   'behind Redis Sentinel (a master, a replica, three sentinels)',
   new ThrowawayRedisSentinel(),
-  () => 'any',
 );

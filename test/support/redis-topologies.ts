@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { RedisKeys } from '../../src/redis/redis-keys.js';
 import { redisCli, ThrowawayRedis } from './redis-server.js';
 import { closedPort } from './tcp-proxy.js';
 import type { Environment } from './test-app.js';
@@ -17,6 +18,10 @@ export interface ThrowawayRedisTopology {
    */
   failOver(key: string): Promise<void>;
   stop(): Promise<void>;
+  /** The service's key names on this topology. */
+  keys(prefix: string): RedisKeys;
+  /** Whether `key` exists, asked of the master that holds it. */
+  exists(key: string): Promise<boolean>;
 }
 
 // Short enough for a failover in a few seconds; Redis' defaults (15 s, 30 s) are for networks.
@@ -82,6 +87,17 @@ export class ThrowawayRedisCluster implements ThrowawayRedisTopology {
       15_000,
     );
     await this.waitForHealthyCluster(survivors);
+  }
+
+  keys(prefix: string): RedisKeys {
+    return new RedisKeys(prefix, true);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const node = this.nodes.find((candidate) => candidate.isRunning);
+    if (!node) throw new Error('no cluster node is running');
+    // -c: follow the MOVED redirection to the master of the key's slot.
+    return (await redisCli(node.port, '-c', 'EXISTS', key)) === '1';
   }
 
   async stop(): Promise<void> {
@@ -202,6 +218,21 @@ export class ThrowawayRedisSentinel implements ThrowawayRedisTopology {
       },
       15_000,
     );
+  }
+
+  keys(prefix: string): RedisKeys {
+    return new RedisKeys(prefix, false);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const address = await redisCli(
+      this.sentinels[0].port,
+      'SENTINEL',
+      'GET-MASTER-ADDR-BY-NAME',
+      SENTINEL_MASTER_NAME,
+    );
+    const port = Number(address.split('\n')[1]);
+    return (await redisCli(port, 'EXISTS', key)) === '1';
   }
 
   async stop(): Promise<void> {

@@ -170,7 +170,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
         cluster.masters.map(async (node) => (await cluster.nodeClient(node)).ping()),
       );
     } else {
-      pinging = (client as RedisClientType).ping();
+      pinging = (client as RedisClientType | RedisSentinelType).ping();
     }
     await new Deadlines(timeoutMs).track(pinging);
   }

@@ -69,6 +69,20 @@ export class ThrowawayRedisCluster implements ThrowawayRedisTopology {
       '--cluster-yes',
     );
     await this.waitForHealthyCluster(this.nodes);
+    // A replica that has not synced yet refuses to take over (its data counts as too old).
+    await waitUntil(
+      'every replica to sync with its master',
+      async () => {
+        const roles = await Promise.all(
+          this.nodes.map((node) => redisCli(node.port, 'INFO', 'replication')),
+        );
+        const replicas = roles.filter((role) => role.includes('role:slave'));
+        return (
+          replicas.length === 3 && replicas.every((role) => role.includes('master_link_status:up'))
+        );
+      },
+      15_000,
+    );
   }
 
   async failOver(key: string): Promise<void> {
@@ -140,7 +154,7 @@ export const SENTINEL_MASTER_NAME = 'uas-test';
 
 /** One master, one replica and three sentinels (quorum 2), as `redis-server --sentinel`. */
 export class ThrowawayRedisSentinel implements ThrowawayRedisTopology {
-  private readonly master = new ThrowawayRedis();
+  private master: ThrowawayRedis | undefined;
   private replica: ThrowawayRedis | undefined;
   private readonly sentinels: ThrowawayRedis[] = [];
   private dir = '';
@@ -155,11 +169,21 @@ export class ThrowawayRedisSentinel implements ThrowawayRedisTopology {
 
   async start(): Promise<void> {
     this.dir = await mkdtemp(path.join(tmpdir(), 'uas-redis-sentinel-'));
-    await this.master.start();
-    this.replica = new ThrowawayRedis(['--replicaof', '127.0.0.1', String(this.master.port)]);
-    await this.replica.start();
+    // --dir: a full resynchronisation writes an RDB file even with saving off.
+    const master = new ThrowawayRedis(['--dir', this.dir]);
+    this.master = master;
+    await master.start();
+    const replica = new ThrowawayRedis([
+      '--dir',
+      this.dir,
+      '--replicaof',
+      '127.0.0.1',
+      String(master.port),
+    ]);
+    this.replica = replica;
+    await replica.start();
     await waitUntil('the replica to sync with the master', async () =>
-      (await redisCli(this.replica!.port, 'INFO', 'replication')).includes('master_link_status:up'),
+      (await redisCli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
     );
     for (let index = 0; index < 3; index += 1) {
       // Sentinel rewrites its configuration file: one per sentinel, in the scratch directory.
@@ -167,7 +191,7 @@ export class ThrowawayRedisSentinel implements ThrowawayRedisTopology {
       await writeFile(
         configFile,
         [
-          `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${this.master.port} 2`,
+          `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${master.port} 2`,
           `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} ${NODE_TIMEOUT_MS}`,
           `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
           `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`,
@@ -196,7 +220,7 @@ export class ThrowawayRedisSentinel implements ThrowawayRedisTopology {
   /** The key does not matter here: the one master holds every key. */
   async failOver(): Promise<void> {
     const replica = this.replica!;
-    await this.master.kill();
+    await this.master?.kill();
     await waitUntil(
       'the sentinels to promote the replica',
       async () => {
@@ -236,7 +260,9 @@ export class ThrowawayRedisSentinel implements ThrowawayRedisTopology {
   }
 
   async stop(): Promise<void> {
-    const nodes = [this.master, ...(this.replica ? [this.replica] : []), ...this.sentinels];
+    const nodes = [this.master, this.replica, ...this.sentinels].filter(
+      (node): node is ThrowawayRedis => node !== undefined,
+    );
     await Promise.allSettled(nodes.map((node) => node.kill()));
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }

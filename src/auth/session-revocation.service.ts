@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { AuthConfig } from '../config/app-config.js';
 import { AUTH_CONFIG } from '../config/config-slices.js';
+import type { RedisKeys } from '../redis/redis-keys.js';
 import { RedisConnection } from '../redis/redis.connection.js';
 import type { SessionRevocationReason } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -36,6 +37,17 @@ end
 return 0
 `;
 
+// Every revocation key shares one cluster hash slot: a check reads the marker with a session's
+// key, and a rebuild writes every revoked id, the leases and the marker in one MULTI. The slot is
+// no hotter for it: every check reads the marker anyway, and the set holds only the sessions
+// ended within an access token's lifetime.
+const REVOCATION_HASH_TAG = 'revoked';
+
+/** `revoked:<name>`: the sync marker, the rebuild leases or a revoked session id. */
+export function revocationKey(keys: RedisKeys, name: string): string {
+  return keys.key(`revoked:${name}`, REVOCATION_HASH_TAG);
+}
+
 /**
  * How long after a session ends its access tokens may still be presented, so the revocation set
  * must be able to name it (and its row or tombstone must be kept).
@@ -69,16 +81,16 @@ export class SessionRevocationService implements OnModuleInit {
   ) {}
 
   private get markerKey(): string {
-    return this.redis.key('revoked:synced');
+    return revocationKey(this.redis.keys, 'synced');
   }
 
   /** The rebuilds in progress on any replica, each by a random lease id. */
   private get rebuildLeasesKey(): string {
-    return this.redis.key('revoked:rebuilds');
+    return revocationKey(this.redis.keys, 'rebuilds');
   }
 
   private revokedKey(sessionId: string): string {
-    return this.redis.key(`revoked:${sessionId}`);
+    return revocationKey(this.redis.keys, sessionId);
   }
 
   private get revokedTtlS(): number {
@@ -90,7 +102,7 @@ export class SessionRevocationService implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.redis.client?.on('ready', () => {
+    this.redis.onReady(() => {
       if (this.hasUnsyncedWrites) this.startRepair();
     });
   }
@@ -100,7 +112,7 @@ export class SessionRevocationService implements OnModuleInit {
     if (this.hasUnsyncedWrites && Date.now() - this.lastRepairAt >= RETRY_INTERVAL_MS) {
       this.startRepair();
     }
-    if (client?.isReady && !this.hasUnsyncedWrites) {
+    if (client && this.redis.isReady && !this.hasUnsyncedWrites) {
       try {
         const [marker, revoked] = await this.redis.withDeadline(
           client.mGet([this.markerKey, this.revokedKey(sessionId)]),

@@ -16,13 +16,15 @@ class SharedConnectionKeyvRedis extends KeyvRedis<unknown> {
 }
 
 /**
- * The store behind `CACHE_MANAGER`: Keyv on the shared Redis connection when `REDIS_URL` is set,
+ * The store behind `CACHE_MANAGER`: Keyv on the shared Redis connection when Redis is configured,
  * an in-process Keyv map otherwise. Keys carry the full prefix themselves.
  */
 export function createCacheStore(redis: RedisConnection): Keyv {
-  if (!redis.client) return new Keyv();
+  if (!redis.topologyClient) return new Keyv();
   // throwOnErrors: failures must reach ResponseCache (counted, and a lost invalidation remembered).
-  const store = new SharedConnectionKeyvRedis(redis.client, {
+  // On a cluster the store reads and writes several keys per slot (MGET / MULTI on each slot's
+  // master, in parallel), so its keys need no hash tags.
+  const store = new SharedConnectionKeyvRedis(redis.topologyClient, {
     throwOnConnectError: false,
     throwOnErrors: true,
   });

@@ -63,7 +63,7 @@ export class ResponseCache implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.redis.client?.on('ready', () => {
+    this.redis.onReady(() => {
       if (this.isEpochDropPending) this.retryEpochDrop();
     });
   }
@@ -77,6 +77,10 @@ export class ResponseCache implements OnModuleInit {
     }
     const versionKeys = this.versionKeys(tags);
     let values: unknown[];
+    // One MGET on a single node. On a cluster the store reads per slot, in parallel: one hash tag
+    // for an entry and its versions would put the whole cache (every entry reads the epoch) on
+    // one node. Reading at different instants is safe: a hit needs every version to equal the
+    // entry's, and a write acknowledged earlier changed its tag's version before any read.
     try {
       values = await this.redis.withDeadline(
         this.keyv.getMany([this.entryKey(entryKey), ...versionKeys]),

@@ -67,7 +67,11 @@ describe('loadAppConfig', () => {
     });
 
     it('uses in-process stores when REDIS_URL is unset', () => {
-      expect(config.redis).toEqual({ url: undefined, keyPrefix: 'uas:', commandTimeoutMs: 250 });
+      expect(config.redis).toEqual({
+        topology: undefined,
+        keyPrefix: 'uas:',
+        commandTimeoutMs: 250,
+      });
     });
 
     it('issues 15-minute access tokens and 30-day refresh tokens with a 10 s reuse grace, in sessions of at most 90 days purged hourly', () => {
@@ -144,7 +148,7 @@ describe('loadAppConfig', () => {
       expect(blank.http.host).toBe('0.0.0.0');
       expect(blank.dataDir).toBe('.data');
       expect(blank.database.url).toBeUndefined();
-      expect(blank.redis.url).toBeUndefined();
+      expect(blank.redis.topology).toBeUndefined();
     });
   });
 
@@ -276,7 +280,7 @@ describe('loadAppConfig', () => {
         REDIS_URL: 'rediss://cache:6380',
       });
       expect(config.database.url).toBe('postgresql://app@db/app');
-      expect(config.redis.url).toBe('rediss://cache:6380');
+      expect(config.redis.topology).toEqual({ kind: 'single', url: 'rediss://cache:6380' });
     });
 
     it.each(['2048', '1mb', '512KB', '10b'])('accepts the body limit %p', (limit) => {
@@ -555,7 +559,7 @@ describe('loadAppConfig', () => {
       const config = loadAppConfig(productionEnv());
       expect(config.isProduction).toBe(true);
       expect(config.database.url).toBe('postgres://app:secret@db:5432/app');
-      expect(config.redis.url).toBe('redis://cache:6379');
+      expect(config.redis.topology).toEqual({ kind: 'single', url: 'redis://cache:6379' });
       expect(config.auth.privateKeyFile).toBe('/run/secrets/jwt-private.pem');
       expect(config.http.corsOrigins).toEqual(['https://app.example.com']);
     });

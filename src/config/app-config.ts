@@ -7,7 +7,10 @@ import {
   type LOG_LEVELS,
   type NODE_ENVIRONMENTS,
 } from './env.schema.js';
+import { type RedisConfig, redisConfigOf } from './redis-config.js';
 import { type TracingConfig, tracingConfigOf } from './tracing-config.js';
+
+export type { RedisConfig } from './redis-config.js';
 
 export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -46,13 +49,6 @@ export interface DatabaseConfig {
   connectTimeoutMs: number;
   slowQueryMs: number;
   runMigrations: boolean;
-}
-
-export interface RedisConfig {
-  /** Undefined means in-process stores (cache, rate limits, revocation fast path). */
-  url: string | undefined;
-  keyPrefix: string;
-  commandTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -310,9 +306,9 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
 
   problems.push(...databaseProblemsOf(env, isProduction));
   if (isProduction) {
-    if (!env.REDIS_URL) {
+    if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES && !env.REDIS_SENTINELS) {
       problems.push(
-        'REDIS_URL is required in production (replicas must share cache invalidation, revocations and rate limits)',
+        'REDIS_URL (or REDIS_CLUSTER_NODES, or REDIS_SENTINELS) is required in production (replicas must share cache invalidation, revocations and rate limits)',
       );
     }
     if (!env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_FILE) {
@@ -374,6 +370,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  const redis = redisConfigOf(env, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   const dataDir = env.DATA_DIR ?? '.data';
@@ -392,11 +389,7 @@ export function loadAppConfig(environment: Record<string, string | undefined>): 
       trustProxy,
     },
     database: databaseConfigOf(env, dataDir, isProduction),
-    redis: {
-      url: env.REDIS_URL,
-      keyPrefix: env.REDIS_KEY_PREFIX ?? 'uas:',
-      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? 250,
-    },
+    redis,
     auth: {
       privateKeyPem: env.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n'),
       privateKeyFile: env.JWT_PRIVATE_KEY_FILE,

@@ -83,6 +83,15 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+  /** Seed nodes of a Redis Cluster; parsed (and reported) by `redisConfigOf`. */
+  @IsOptional() @IsString() REDIS_CLUSTER_NODES?: string;
+  /** Sentinels watching the master named REDIS_SENTINEL_NAME; parsed by `redisConfigOf`. */
+  @IsOptional() @IsString() REDIS_SENTINELS?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'REDIS_SENTINEL_NAME must be 1-64 characters of A-Z a-z 0-9 . _ -',
+  })
+  REDIS_SENTINEL_NAME?: string;
   @IsOptional()
   @Matches(/^[A-Za-z0-9:_-]{1,64}$/, {
     message: 'REDIS_KEY_PREFIX must be 1-64 characters of A-Z a-z 0-9 : _ -',

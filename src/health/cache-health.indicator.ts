@@ -18,13 +18,12 @@ export class CacheHealthIndicator {
 
   async check(key: 'cache') {
     const session = this.indicators.check(key);
-    const client = this.redis.client;
-    if (!client) return session.up({ store: 'memory' });
-    if (!client.isReady) {
+    if (!this.redis.client) return session.up({ store: 'memory' });
+    if (!this.redis.isReady) {
       return session.degraded({ store: 'redis', message: 'Redis is not connected' });
     }
     try {
-      await client.withCommandOptions({ timeout: PING_TIMEOUT_MS }).ping();
+      await this.redis.ping(PING_TIMEOUT_MS);
       return session.up({ store: 'redis' });
     } catch (error) {
       return session.degraded({ store: 'redis', message: (error as Error).message });

@@ -4,7 +4,11 @@ import { MetricsService } from './metrics.service.js';
 import { RedisMetrics } from './redis.metrics.js';
 
 const connection = (url: string | undefined) =>
-  new RedisConnection({ url, keyPrefix: 't:', commandTimeoutMs: 250 });
+  new RedisConnection({
+    topology: url === undefined ? undefined : { kind: 'single', url },
+    keyPrefix: 't:',
+    commandTimeoutMs: 250,
+  });
 
 describe('RedisMetrics', () => {
   it('reports a client that is not connected as down, and counts the errors it met', async () => {
@@ -20,7 +24,7 @@ describe('RedisMetrics', () => {
     expect(await metrics.registry.metrics()).toMatch(/^redis_errors_total 2$/m);
   });
 
-  it('exports no Redis series when REDIS_URL is not set', async () => {
+  it('exports no Redis series when Redis is not configured', async () => {
     const metrics = new MetricsService();
     new RedisMetrics(metrics, connection(undefined)).onModuleInit();
     expect(await metrics.registry.metrics()).not.toContain('redis_');

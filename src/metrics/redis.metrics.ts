@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { RedisConnection } from '../redis/redis.connection.js';
 import { MetricsService } from './metrics.service.js';
 
-/** Redis connection state and errors, read at scrape time; none without REDIS_URL. */
+/** Redis connection state and errors, read at scrape time; none without Redis. */
 @Injectable()
 export class RedisMetrics implements OnModuleInit {
   constructor(
@@ -13,14 +13,13 @@ export class RedisMetrics implements OnModuleInit {
 
   onModuleInit(): void {
     const redis = this.redis;
-    const client = redis.client;
-    if (!client) return;
+    if (!redis.client) return;
     new Gauge({
       name: 'redis_connection_up',
       help: 'Whether the Redis connection is ready (1) or down and reconnecting (0)',
       registers: [this.metrics.registry],
       collect() {
-        this.set(client.isReady ? 1 : 0);
+        this.set(redis.isReady ? 1 : 0);
       },
     });
     new Counter({

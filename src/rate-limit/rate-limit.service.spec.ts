@@ -8,7 +8,7 @@ import { RateLimitStore } from './rate-limit.store.js';
 const serviceWith = (accountMailPerMinute: number) =>
   new RateLimitService(
     new RateLimitStore(
-      new RedisConnection({ url: undefined, keyPrefix: 't:', commandTimeoutMs: 250 }),
+      new RedisConnection({ topology: undefined, keyPrefix: 't:', commandTimeoutMs: 250 }),
     ),
     { enabled: true, accountMailPerMinute } as RateLimitConfig,
   );
@@ -48,7 +48,7 @@ describe('RateLimitService.consumeAccountMail', () => {
   it('counts nothing when rate limits are off', async () => {
     const limits = new RateLimitService(
       new RateLimitStore(
-        new RedisConnection({ url: undefined, keyPrefix: 't:', commandTimeoutMs: 250 }),
+        new RedisConnection({ topology: undefined, keyPrefix: 't:', commandTimeoutMs: 250 }),
       ),
       { enabled: false, accountMailPerMinute: 1 } as RateLimitConfig,
     );

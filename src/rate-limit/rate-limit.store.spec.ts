@@ -5,7 +5,7 @@ import { type AttemptLimits, RateLimitStore } from './rate-limit.store.js';
 /** No REDIS_URL: the store counts in this process, as it does while Redis is down. */
 const inProcessStore = () =>
   new RateLimitStore(
-    new RedisConnection({ url: undefined, keyPrefix: 't:', commandTimeoutMs: 250 }),
+    new RedisConnection({ topology: undefined, keyPrefix: 't:', commandTimeoutMs: 250 }),
   );
 
 const LIMITS: AttemptLimits = {

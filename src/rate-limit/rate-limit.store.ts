@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { RedisKeys } from '../redis/redis-keys.js';
 import { RedisConnection } from '../redis/redis.connection.js';
 
 export interface WindowCount {
@@ -52,6 +53,20 @@ if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
 end
 return 0`;
 
+/**
+ * The keys of one attempt's counters. A script reads both, so in a cluster they share the
+ * account's hash slot (spreading accounts over the slots).
+ */
+export function attemptKeys(
+  keys: RedisKeys,
+  counters: AttemptCounters,
+): { pairKey: string; accountKey: string } {
+  return {
+    pairKey: keys.key(`fail:pair:${counters.pair}`, counters.account),
+    accountKey: keys.key(`fail:account:${counters.account}`, counters.account),
+  };
+}
+
 /** The two counters of one password attempt; names carry no personal data. */
 export interface AttemptCounters {
   /** The (account, client address) pair. */
@@ -93,7 +108,7 @@ export class RateLimitStore {
   async hit(name: string, windowMs: number): Promise<WindowCount> {
     const key = this.redis.key(`rl:${name}`);
     const client = this.redis.client;
-    if (client?.isReady) {
+    if (client && this.redis.isReady) {
       try {
         const [count, resetMs] = (await this.redis.withDeadline(
           client.eval(HIT_SCRIPT, {
@@ -116,11 +131,10 @@ export class RateLimitStore {
    * (0: go ahead). Call `attemptSucceeded` when the password was right.
    */
   async reserveAttempt(counters: AttemptCounters, limits: AttemptLimits): Promise<number> {
-    const pairKey = this.redis.key(`fail:pair:${counters.pair}`);
-    const accountKey = this.redis.key(`fail:account:${counters.account}`);
+    const { pairKey, accountKey } = attemptKeys(this.redis.keys, counters);
     const client = this.redis.client;
     const now = Date.now();
-    if (client?.isReady) {
+    if (client && this.redis.isReady) {
       try {
         return Number(
           await this.redis.withDeadline(
@@ -160,13 +174,12 @@ export class RateLimitStore {
 
   /** The attempt was right: the pair's failures are forgiven and the account's count returned. */
   async attemptSucceeded(counters: AttemptCounters): Promise<void> {
-    const pairKey = this.redis.key(`fail:pair:${counters.pair}`);
-    const accountKey = this.redis.key(`fail:account:${counters.account}`);
+    const { pairKey, accountKey } = attemptKeys(this.redis.keys, counters);
     this.memory.delete(pairKey);
     const account = this.memory.get(accountKey);
     if (account && account.count > 0) account.count -= 1;
     const client = this.redis.client;
-    if (!client?.isReady) return;
+    if (!client || !this.redis.isReady) return;
     await this.redis
       .withDeadline(client.eval(SUCCEEDED_SCRIPT, { keys: [pairKey, accountKey] }))
       .catch((error: unknown) => this.fellBack(error));

@@ -48,7 +48,10 @@ describe('docker-compose.yml', () => {
     const config = composeApiConfig();
     expect(config.isProduction).toBe(true);
     expect(config.database.url).toMatch(/@postgres:5432\//);
-    expect(config.redis.url).toMatch(/^redis:\/\/redis:6379/);
+    expect(config.redis.topology).toMatchObject({
+      kind: 'single',
+      url: expect.stringMatching(/^redis:\/\/redis:6379/) as unknown,
+    });
     expect(config.database.runMigrations).toBe(true);
     expect(config.mail.smtpUrl).toBeTruthy();
     expect(config.account.appUrl).toMatch(/^https?:\/\//);

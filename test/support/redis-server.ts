@@ -1,17 +1,30 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import net from 'node:net';
 import { closedPort } from './tcp-proxy.js';
+
+const execFileAsync = promisify(execFile);
 
 /** A throwaway redis-server on a free loopback port, killed and restarted at will. */
 export class ThrowawayRedis {
   private process: ChildProcess | undefined;
   port = 0;
 
-  /** `extraArgs`: more `redis-server` options, e.g. `['--maxmemory', '2mb']`. */
-  constructor(private readonly extraArgs: string[] = []) {}
+  /**
+   * `extraArgs`: more `redis-server` options, e.g. `['--maxmemory', '2mb']`; `configFile`: a
+   * configuration file read first (Sentinel mode needs one it can rewrite).
+   */
+  constructor(
+    private readonly extraArgs: string[] = [],
+    private readonly configFile?: string,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get isRunning(): boolean {
+    return this.process !== undefined && this.process.exitCode === null;
   }
 
   async start(): Promise<void> {
@@ -19,6 +32,7 @@ export class ThrowawayRedis {
     this.process = spawn(
       'redis-server',
       [
+        ...(this.configFile ? [this.configFile] : []),
         '--port',
         String(this.port),
         '--bind',
@@ -44,6 +58,18 @@ export class ThrowawayRedis {
       child.kill('SIGKILL');
     });
   }
+}
+
+/** Sends one command with redis-cli (which Debian's redis-tools installs beside redis-server). */
+export async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('redis-cli', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...args,
+  ]);
+  return stdout.trim();
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {

@@ -214,7 +214,7 @@ function routesReadingInputFromNest(container: ModulesContainer): string[] {
         if (method === undefined) continue;
         const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, key) ?? {}) as object;
         const readsInput = Object.keys(args).some((arg) => {
-          const paramType = Number(arg.split(':')[0]);
+          const paramType = Number(arg.split(':')[0]) as RouteParamtypes;
           return paramType === RouteParamtypes.BODY || paramType === RouteParamtypes.QUERY;
         });
         if (!readsInput) continue;

@@ -199,7 +199,7 @@ describe('a sign-in or refresh racing a credentials change', () => {
         // Whoever registered the admin address first signs in while the operator promotes it.
         const squatter = await registerUser(service.server);
         const operatorPassword = buildUser().password;
-        const [promoted, ...signIns] = await race(
+        const [promoted, ...signIns] = await race<unknown>(
           [
             () => bootstrap.ensureAdmin(squatter.email, operatorPassword),
             ...Array.from({ length: SIGN_INS_PER_ROUND }, () =>

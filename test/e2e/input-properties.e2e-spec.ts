@@ -192,6 +192,7 @@ function queryOf(names: string[]): fc.Arbitrary<string> {
 /** A path parameter: mostly the given id, else another UUID or anything percent-encoded. */
 function idParam(id: () => string): fc.Arbitrary<string> {
   return fc.oneof(
+    // Read when generated: the id exists once beforeAll has run.
     { weight: 4, arbitrary: fc.constant(null).map(() => id()) },
     fc.uuid(),
     fc.constantFrom('00000000-0000-0000-0000-000000000000', 'me', '..', '%2e%2e'),

@@ -44,11 +44,13 @@ export class EmailChangeService {
     password: string,
     clientIp: string | undefined,
   ): Promise<void> {
-    await this.limits.consumeAccountMail(caller.userId, 'email_change');
     const user = await this.users.confirmPassword(caller.userId, password, clientIp, 'password');
     if (newEmail === user.email) throw AccountErrors.sameEmail();
     // Checked again when the change applies; this spares a mail that could never be confirmed.
     if (await this.users.findByEmail(newEmail)) throw UsersErrors.emailTaken('newEmail');
+    // Counted only for a mail that goes out: refused requests (a stolen access token without the
+    // password) must not use up the daily cap that the owner's reset mails share.
+    await this.limits.consumeAccountMail(caller.userId, 'email_change');
     const ttlS = this.config.verifyTokenTtlS;
     await this.transactions.run(async () => {
       const token = await this.tokens.issue(user.id, 'change_email', newEmail, ttlS);

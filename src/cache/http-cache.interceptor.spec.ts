@@ -14,15 +14,17 @@ class FakeResponseCache {
   stored: string[] = [];
   isEnabled = true;
   version = 'v1';
+  /** Resolves when a store may complete (at once unless a test holds it). */
+  storeGate: Promise<void> = Promise.resolve();
   lookup(): Promise<CacheLookup> {
     return Promise.resolve({ versions: [this.version] });
   }
   hasVersions(_tags: string[], versions: string[]): Promise<boolean> {
     return Promise.resolve(versions[0] === this.version);
   }
-  store(key: string): Promise<void> {
+  async store(key: string): Promise<void> {
+    await this.storeGate;
     this.stored.push(key);
-    return Promise.resolve();
   }
 }
 
@@ -104,6 +106,25 @@ describe('HttpCacheInterceptor single flight', () => {
     release();
 
     expect(await Promise.all(answers)).toEqual(Array(5).fill('{"name":"Ada"}'));
+    expect(runs()).toBe(1);
+    expect(cache.stored).toHaveLength(1);
+  });
+
+  it('answers a miss that arrives after the load, before its entry is stored, without a second load', async () => {
+    const { cache, get } = setup();
+    const { handler, release, runs } = slowHandler({ name: 'Ada' });
+    let releaseStore: () => void = () => undefined;
+    cache.storeGate = new Promise<void>((resolve) => (releaseStore = resolve));
+
+    const leader = get(handler);
+    await settle();
+    release();
+    await settle();
+    const late = get(handler);
+    await settle();
+    releaseStore();
+
+    expect(await Promise.all([leader, late])).toEqual(['{"name":"Ada"}', '{"name":"Ada"}']);
     expect(runs()).toBe(1);
     expect(cache.stored).toHaveLength(1);
   });

@@ -126,30 +126,30 @@ export class HttpCacheInterceptor implements NestInterceptor {
   ): Promise<unknown> {
     const flight = new Flight();
     this.inflight.set(flightKey, flight);
-    let loaded: Loaded;
     try {
-      loaded = await this.load(next, response);
+      const { body, cached } = await this.load(next, response);
+      if (!cached) {
+        flight.settle(undefined);
+        return body;
+      }
+      // A write may have completed while the load ran; its joiners must not get an older body. A
+      // load nobody joined is stored without the check: under its old versions it is never read.
+      if (flight.hasJoiners && !(await this.cache.hasVersions(entry.tags, versions))) {
+        flight.settle(undefined);
+        return applyCached(response, cached, 'MISS');
+      }
+      flight.settle(cached);
+      await this.cache.store(entry.key, versions, cached, entry.ttlS);
+      return applyCached(response, cached, 'MISS');
     } catch (error) {
       flight.settle(undefined);
       throw error;
     } finally {
-      // Later requests start a load of their own rather than joining a finished one.
+      // Registered until the entry is stored: a request that misses at these versions meanwhile
+      // joins rather than reading the database again (under load it arrived after the read and
+      // made a second one). Joining needs the same versions, so it never skips a write it saw.
       if (this.inflight.get(flightKey) === flight) this.inflight.delete(flightKey);
     }
-    const { body, cached } = loaded;
-    if (!cached) {
-      flight.settle(undefined);
-      return body;
-    }
-    // A write may have completed while the load ran; its joiners must not get an older body. A
-    // load nobody joined is stored without the check: under its old versions it is never read.
-    if (flight.hasJoiners && !(await this.cache.hasVersions(entry.tags, versions))) {
-      flight.settle(undefined);
-      return applyCached(response, cached, 'MISS');
-    }
-    flight.settle(cached);
-    await this.cache.store(entry.key, versions, cached, entry.ttlS);
-    return applyCached(response, cached, 'MISS');
   }
 
   /** Runs the handler for this request only; nothing is shared or stored. */

@@ -518,6 +518,25 @@ describe('mail limits per account', () => {
       'verify-email',
     ]);
   });
+
+  it('spends none of the allowance on email changes it refuses (wrong password)', async () => {
+    const user = await createSignedInUser(service.server);
+    const requestChange = (address: string, password: string) =>
+      api(service)
+        .post('/api/v1/users/me/email')
+        .set('X-Forwarded-For', address)
+        .set('Authorization', user.bearer)
+        .send({ newEmail: buildUser().email, password });
+    for (const host of [1, 2, 3, 4]) {
+      expectProblem(
+        await requestChange(`203.0.113.${host}`, 'not the password'),
+        400,
+        'AUTH_PASSWORD_INCORRECT',
+        ['password'],
+      );
+    }
+    expect((await requestChange('198.51.100.1', user.password)).status).toBe(202);
+  });
 });
 
 describe('REQUIRE_VERIFIED_EMAIL', () => {

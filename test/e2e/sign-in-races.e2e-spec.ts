@@ -12,6 +12,7 @@ import {
 } from '../factories/user.factory.js';
 import { createSignedInAdmin } from '../support/admin.js';
 import { decodeJwt } from '../support/jwt.js';
+import { race } from '../support/race.js';
 import { useTestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -27,22 +28,6 @@ const RACE_TIMEOUT_MS = 15 * 60_000;
 type Response = request.Response;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A barrier: every task is released in the same tick, each after its own random delay within
- * `spreadMs`, so the sign-ins start before, during and after the change they race.
- */
-async function race(tasks: Array<() => Promise<unknown>>, spreadMs: number): Promise<unknown[]> {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const running = tasks.map(async (task) => {
-    await gate;
-    await sleep(Math.random() * spreadMs);
-    return task();
-  });
-  release();
-  return Promise.all(running);
-}
 
 const codeOf = (response: Response): string | undefined =>
   (response.body as { code?: string }).code;
@@ -214,7 +199,7 @@ describe('a sign-in or refresh racing a credentials change', () => {
         // Whoever registered the admin address first signs in while the operator promotes it.
         const squatter = await registerUser(service.server);
         const operatorPassword = buildUser().password;
-        const [promoted, ...signIns] = await race(
+        const [promoted, ...signIns] = await race<unknown>(
           [
             () => bootstrap.ensureAdmin(squatter.email, operatorPassword),
             ...Array.from({ length: SIGN_INS_PER_ROUND }, () =>

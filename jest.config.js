@@ -1,3 +1,5 @@
+import os from 'node:os';
+
 /** @type {import('jest').Config} */
 const shared = {
   testEnvironment: 'node',
@@ -9,6 +11,9 @@ const shared = {
 };
 
 export default {
+  // Jest's default (cores - 1) is one worker on a 2-core machine; the e2e files spend most of
+  // their time waiting on databases, processes and builds, so two share two cores well.
+  maxWorkers: Math.max(2, os.availableParallelism() - 1),
   reporters: ['default', '<rootDir>/scripts/summary-reporter.cjs'],
   projects: [
     {

@@ -105,6 +105,12 @@ export class SessionRevocationService implements OnModuleInit {
     this.redis.onReady(() => {
       if (this.hasUnsyncedWrites) this.startRepair();
     });
+    // Revocations the old master acknowledged may not have reached the new one: as after a lost
+    // write, check PostgreSQL and rebuild the set from it.
+    this.redis.onFailover(() => {
+      this.lostWrites += 1;
+      this.startRepair();
+    });
   }
 
   async isSessionActive(sessionId: string): Promise<boolean> {

@@ -66,6 +66,12 @@ export class ResponseCache implements OnModuleInit {
     this.redis.onReady(() => {
       if (this.isEpochDropPending) this.retryEpochDrop();
     });
+    // Version bumps the old master acknowledged may not have reached the new one: as after a lost
+    // invalidation, serve nothing until the epoch is gone.
+    this.redis.onFailover(() => {
+      this.lostInvalidations += 1;
+      this.retryEpochDrop();
+    });
   }
 
   async lookup(entryKey: string, tags: string[]): Promise<CacheLookup> {

@@ -29,6 +29,12 @@ function reconnectDelayMs(attempt: number): number {
   return Math.min(50 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 100);
 }
 
+/** A node's address as node-redis reports a master. */
+interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
 /** What every topology's client is to the Keyv store and to lifecycle code. */
 export type RedisTopologyClient = RedisClientType | RedisClusterType | RedisSentinelType;
 
@@ -67,6 +73,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly deadlines: Deadlines;
   private readonly logger = new Logger('Redis');
   private readonly readyListeners: (() => void)[] = [];
+  private readonly failoverListeners: (() => void)[] = [];
+  // The master(s) last seen, to tell a failover from the first discovery.
+  private knownMasters: string | undefined;
   private lastErrorLoggedAt = 0;
   private suppressedErrors = 0;
   private errors = 0;
@@ -104,7 +113,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
           this.logError(error);
           this.rediscover(cluster);
         });
-        cluster.on('node-ready', () => this.becameReady());
+        cluster.on('node-ready', () => {
+          this.mastersSeen(cluster.masters);
+          this.becameReady();
+        });
         this.topologyClient = cluster;
         break;
       }
@@ -118,7 +130,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
           passthroughClientErrorEvents: true,
         });
         sentinel.on('error', (error: unknown) => this.logError(error));
-        sentinel.on('topology-change', () => this.becameReady());
+        sentinel.on('topology-change', (event: { type: string; node?: RedisNodeAddress }) => {
+          if (event.type === 'MASTER_CHANGE' && event.node) this.mastersSeen([event.node]);
+          this.becameReady();
+        });
         this.topologyClient = sentinel;
         break;
       }
@@ -148,6 +163,15 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   /** Called whenever the connection (or, in a cluster, a node) becomes ready again. */
   onReady(listener: () => void): void {
     this.readyListeners.push(listener);
+  }
+
+  /**
+   * Called when another node has become a master (a Sentinel or cluster failover). Replication is
+   * asynchronous: writes the old master acknowledged may be missing on the new one, so what the
+   * services wrote there (revocations, cache invalidations) can no longer be trusted.
+   */
+  onFailover(listener: () => void): void {
+    this.failoverListeners.push(listener);
   }
 
   /** Bounds a Redis operation to REDIS_COMMAND_TIMEOUT_MS: a slow Redis counts as a failed one. */
@@ -246,6 +270,13 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       try {
         // The Keyv store connects a closed client on first use, so this one may be open already.
         if (!client.isOpen) await client.connect();
+        // Shutdown began while connecting: close what the connect opened, or its nodes'
+        // reconnect loops would keep the process alive.
+        if (this.isClosing) {
+          await client.destroy();
+          return;
+        }
+        this.mastersSeen((client as RedisClusterType).masters);
         this.becameReady();
         return;
       } catch (error) {
@@ -269,9 +300,27 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     cluster._slots
       .rediscover(live)
       .then(() => {
+        // A refresh that finished after shutdown began may have opened node connections.
+        if (this.isClosing) {
+          cluster.destroy();
+          return;
+        }
+        this.mastersSeen(cluster.masters);
         if (this.isReady) this.becameReady();
       })
       .catch((error: unknown) => this.logError(error));
+  }
+
+  private mastersSeen(masters: readonly RedisNodeAddress[]): void {
+    const seen = masters
+      .map(({ host, port }) => `${host}:${port}`)
+      .sort()
+      .join(',');
+    const previous = this.knownMasters;
+    this.knownMasters = seen;
+    if (previous === undefined || previous === seen) return;
+    this.logger.warn({ masters: seen }, 'Redis failover: another node is master now');
+    for (const listener of this.failoverListeners) listener();
   }
 
   private becameReady(): void {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { ConfigValidationError, loadAppConfig } from './app-config.js';
+import { refusalsOf } from '../../test/support/config-refusals.js';
+import { loadAppConfig } from './app-config.js';
 
 type Environment = Record<string, string | undefined>;
 
@@ -18,13 +19,7 @@ function productionEnv(overrides: Environment = {}): Environment {
 }
 
 function problemsOf(environment: Environment): string[] {
-  try {
-    loadAppConfig(environment);
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
+  return refusalsOf(loadAppConfig, environment);
 }
 
 function refusedVariables(environment: Environment): string[] {

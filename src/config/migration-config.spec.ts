@@ -1,16 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigValidationError } from './app-config.js';
+import { refusalsOf } from '../../test/support/config-refusals.js';
 import { loadMigrationConfig } from './migration-config.js';
 import { loadSessionsPurgeConfig } from './sessions-purge-config.js';
 
 function problemsOf(environment: Record<string, string>): string[] {
-  try {
-    loadMigrationConfig(environment);
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
+  return refusalsOf(loadMigrationConfig, environment);
 }
 
 describe('loadMigrationConfig', () => {
@@ -54,15 +48,10 @@ describe('loadSessionsPurgeConfig', () => {
   });
 
   it('refuses the embedded database in production and an invalid lifetime', () => {
-    const problems = (() => {
-      try {
-        loadSessionsPurgeConfig({ NODE_ENV: 'production', SESSION_MAX_AGE: '0' });
-      } catch (error) {
-        if (error instanceof ConfigValidationError) return error.problems;
-        throw error;
-      }
-      throw new Error('expected the configuration to be refused');
-    })();
+    const problems = refusalsOf(loadSessionsPurgeConfig, {
+      NODE_ENV: 'production',
+      SESSION_MAX_AGE: '0',
+    });
     expect(problems.map((problem) => problem.split(/[\s:]/)[0]).sort()).toEqual([
       'DATABASE_URL',
       'SESSION_MAX_AGE',

@@ -1,14 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigValidationError, loadAppConfig } from './app-config.js';
+import { refusalsOf } from '../../test/support/config-refusals.js';
+import { loadAppConfig } from './app-config.js';
 
 function problemsOf(environment: Record<string, string>): string[] {
-  try {
-    loadAppConfig(environment);
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
+  return refusalsOf(loadAppConfig, environment);
 }
 
 describe('Redis topology (REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS)', () => {
